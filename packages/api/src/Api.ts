@@ -1,0 +1,136 @@
+import { HttpApi, HttpApiEndpoint, HttpApiGroup } from "@effect/platform"
+import { Schema } from "effect"
+import { BadRequest, LeaseHeld, LeaseLost, RunCancelled, RunNotFound, StepNotFound, Unauthorized } from "./Errors.js"
+import { Checkpoint, Event, Run, RunDetail, Step } from "./Models.js"
+import * as P from "./Payloads.js"
+
+export class HealthGroup extends HttpApiGroup.make("health").add(
+  HttpApiEndpoint.get("health", "/health").addSuccess(Schema.Struct({ ok: Schema.Literal(true) }))
+) {}
+
+export class RunsGroup extends HttpApiGroup.make("runs")
+  .add(
+    HttpApiEndpoint.post("create", "/runs/:workflowName")
+      .setPath(P.WorkflowPath)
+      .setPayload(P.CreateRunPayload)
+      .addSuccess(Schema.Struct({ run: Run, created: Schema.Boolean }))
+  )
+  .add(
+    HttpApiEndpoint.get("list", "/runs")
+      .setUrlParams(P.ListRunsParams)
+      .addSuccess(Schema.Struct({ runs: Schema.Array(Run) }))
+  )
+  .add(
+    HttpApiEndpoint.get("get", "/runs/:runId")
+      .setPath(P.RunPath)
+      .addSuccess(RunDetail)
+      .addError(RunNotFound, { status: 404 })
+  )
+  .add(
+    HttpApiEndpoint.get("checkpoints", "/runs/:runId/checkpoints")
+      .setPath(P.RunPath)
+      .addSuccess(Schema.Struct({ run: Run, checkpoints: Schema.Array(Checkpoint) }))
+      .addError(RunNotFound, { status: 404 })
+  )
+  .add(
+    HttpApiEndpoint.post("begin", "/runs/:runId/begin")
+      .setPath(P.RunPath)
+      .setHeaders(P.WorkerHeaders)
+      .setPayload(P.BeginRunPayload)
+      .addSuccess(Schema.Struct({ run: Run, leaseOwner: Schema.NullOr(Schema.String) }))
+      .addError(RunNotFound, { status: 404 })
+      .addError(RunCancelled, { status: 409 })
+      .addError(LeaseHeld, { status: 409 })
+  )
+  .add(
+    HttpApiEndpoint.post("heartbeat", "/runs/:runId/heartbeat")
+      .setPath(P.RunPath)
+      .setPayload(P.HeartbeatPayload)
+      .addSuccess(Schema.Struct({ run: Run }))
+      .addError(RunNotFound, { status: 404 })
+      .addError(RunCancelled, { status: 409 })
+      .addError(LeaseLost, { status: 409 })
+  )
+  .add(
+    HttpApiEndpoint.post("complete", "/runs/:runId/complete")
+      .setPath(P.RunPath)
+      .setPayload(P.CompleteRunPayload)
+      .addSuccess(Schema.Struct({ run: Run }))
+      .addError(RunNotFound, { status: 404 })
+      .addError(LeaseLost, { status: 409 })
+  )
+  .add(
+    HttpApiEndpoint.post("fail", "/runs/:runId/fail")
+      .setPath(P.RunPath)
+      .setPayload(P.FailRunPayload)
+      .addSuccess(Schema.Struct({ run: Run, requeued: Schema.Boolean }))
+      .addError(RunNotFound, { status: 404 })
+      .addError(LeaseLost, { status: 409 })
+  )
+{}
+
+export const StepBeginResult = Schema.Union(
+  Schema.Struct({ action: Schema.Literal("execute"), step: Step, leaseOwner: Schema.String }),
+  Schema.Struct({ action: Schema.Literal("return"), step: Step, output: Schema.Unknown }),
+  Schema.Struct({ action: Schema.Literal("locked"), step: Step }),
+  Schema.Struct({ action: Schema.Literal("cancelled") }),
+  Schema.Struct({
+    action: Schema.Literal("input_mismatch"),
+    step: Step,
+    expectedInputHash: Schema.String,
+    actualInputHash: Schema.String
+  })
+)
+export type StepBeginResult = typeof StepBeginResult.Type
+
+export class StepsGroup extends HttpApiGroup.make("steps")
+  .add(
+    HttpApiEndpoint.post("begin", "/runs/:runId/steps/begin")
+      .setPath(P.RunPath)
+      .setPayload(P.BeginStepPayload)
+      .addSuccess(StepBeginResult)
+      .addError(RunNotFound, { status: 404 })
+      .addError(LeaseLost, { status: 409 })
+  )
+  .add(
+    HttpApiEndpoint.post("complete", "/runs/:runId/steps/:stepId/complete")
+      .setPath(P.StepPath)
+      .setPayload(P.CompleteStepPayload)
+      .addSuccess(Schema.Struct({ step: Step }))
+      .addError(RunNotFound, { status: 404 })
+      .addError(RunCancelled, { status: 409 })
+      .addError(LeaseLost, { status: 409 })
+      .addError(StepNotFound, { status: 409 })
+  )
+  .add(
+    HttpApiEndpoint.post("fail", "/runs/:runId/steps/:stepId/fail")
+      .setPath(P.StepPath)
+      .setPayload(P.FailStepPayload)
+      .addSuccess(Schema.Struct({ step: Step }))
+      .addError(RunNotFound, { status: 404 })
+      .addError(RunCancelled, { status: 409 })
+      .addError(LeaseLost, { status: 409 })
+      .addError(StepNotFound, { status: 409 })
+  )
+{}
+
+/**
+ * `GET /runs/:runId/events` answers `{events}` JSON to `accept: application/json` and
+ * otherwise streams Server-Sent Events; the success schema describes the JSON form.
+ */
+export class EventsGroup extends HttpApiGroup.make("events").add(
+  HttpApiEndpoint.get("list", "/runs/:runId/events")
+    .setPath(P.RunPath)
+    .setUrlParams(P.EventsParams)
+    .addSuccess(Schema.Struct({ events: Schema.Array(Event) }))
+    .addError(RunNotFound, { status: 404 })
+) {}
+
+export class TidebaseApi extends HttpApi.make("tidebase")
+  .add(HealthGroup)
+  .add(RunsGroup)
+  .add(StepsGroup)
+  .add(EventsGroup)
+  .addError(BadRequest, { status: 400 })
+  .addError(Unauthorized, { status: 401 })
+{}

@@ -1,0 +1,96 @@
+import { Schema } from "effect"
+import { ResumeContract, ResumeDecision, StepStatus } from "@tidebase/domain"
+
+const Json = Schema.Unknown
+const Timestamp = Schema.String
+
+export const RunStatus = Schema.Literal("pending", "queued", "running", "completed", "failed", "cancelled")
+
+export const Run = Schema.Struct({
+  id: Schema.String,
+  workflowName: Schema.String,
+  input: Json,
+  metadata: Json,
+  status: RunStatus,
+  result: Json,
+  error: Json,
+  recoveryWebhook: Schema.NullOr(Schema.String),
+  leaseOwner: Schema.NullOr(Schema.String),
+  leaseExpiresAt: Schema.NullOr(Timestamp),
+  attempt: Schema.Number,
+  queue: Schema.NullOr(Schema.String),
+  dedupeKey: Schema.NullOr(Schema.String),
+  priority: Schema.Number,
+  runAt: Schema.NullOr(Timestamp),
+  maxAttempts: Schema.NullOr(Schema.Number),
+  deadlineAt: Schema.NullOr(Timestamp),
+  cancelRequestedAt: Schema.NullOr(Timestamp),
+  cancelledAt: Schema.NullOr(Timestamp),
+  cancelReason: Schema.NullOr(Schema.String),
+  cancelActor: Schema.NullOr(Schema.String),
+  failureClass: Schema.NullOr(Schema.String),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+  completedAt: Schema.NullOr(Timestamp)
+})
+export type Run = typeof Run.Type
+
+export const Step = Schema.Struct({
+  id: Schema.String,
+  runId: Schema.String,
+  name: Schema.String,
+  inputHash: Schema.String,
+  input: Json,
+  options: Json,
+  resumeContract: ResumeContract,
+  status: StepStatus,
+  output: Json,
+  error: Json,
+  resumeDecision: Schema.NullOr(ResumeDecision),
+  leaseOwner: Schema.NullOr(Schema.String),
+  leaseExpiresAt: Schema.NullOr(Timestamp),
+  attempt: Schema.Number,
+  startedAt: Timestamp,
+  completedAt: Schema.NullOr(Timestamp),
+  createdAt: Timestamp,
+  updatedAt: Timestamp
+})
+export type Step = typeof Step.Type
+
+export const Event = Schema.Struct({
+  id: Schema.String,
+  runId: Schema.String,
+  seq: Schema.Number,
+  position: Schema.Number,
+  type: Schema.String,
+  payload: Json,
+  createdAt: Timestamp
+})
+export type Event = typeof Event.Type
+
+/** A completed step as resume needs it: enough to replay without a round trip per step. */
+export const Checkpoint = Schema.Struct({
+  stepId: Schema.String,
+  name: Schema.String,
+  inputHash: Schema.String,
+  output: Json,
+  completedAt: Schema.NullOr(Timestamp)
+})
+export type Checkpoint = typeof Checkpoint.Type
+
+export const RunDetail = Schema.Struct({
+  run: Run,
+  steps: Schema.Array(Step),
+  state: Schema.NullOr(Json),
+  stateStreams: Schema.Array(Json),
+  stateVersions: Schema.Array(Json),
+  runEdges: Schema.Array(Json),
+  childRuns: Schema.Array(Json),
+  recoveryAttempts: Schema.Array(Json),
+  channels: Schema.Array(Json),
+  channelDeliveries: Schema.Array(Json),
+  gates: Schema.Array(Json),
+  usage: Schema.Array(Json),
+  events: Schema.Array(Event)
+})
+export type RunDetail = typeof RunDetail.Type

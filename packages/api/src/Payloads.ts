@@ -1,0 +1,86 @@
+import { Schema } from "effect"
+import { ID_PATTERN, ResumeDecision } from "@tidebase/domain"
+
+export const Id = Schema.String.pipe(
+  Schema.pattern(ID_PATTERN, { message: () => "must be 1-200 characters of letters, digits, _ . : -" })
+)
+const Name = Schema.String.pipe(Schema.minLength(1), Schema.maxLength(200))
+const LeaseMs = Schema.Int.pipe(Schema.between(100, 24 * 60 * 60 * 1000))
+/** Extension: the run/step attempt a worker was granted, checked on its writes as a fencing epoch. */
+const LeaseEpoch = Schema.optional(Schema.Int)
+
+/** v0.6 clients may POST these with no body at all: an empty body decodes as `{}`. */
+const orEmptyBody = <F extends Schema.Struct.Fields>(struct: Schema.Struct<F>) =>
+  Schema.Union(
+    struct,
+    Schema.transform(Schema.Null, Schema.typeSchema(struct), { strict: false, decode: () => ({}), encode: () => null })
+  )
+
+export const RunPath = Schema.Struct({ runId: Id })
+export const StepPath = Schema.Struct({ runId: Id, stepId: Id })
+export const WorkflowPath = Schema.Struct({ workflowName: Name })
+
+export const CreateRunPayload = orEmptyBody(Schema.Struct({
+  runId: Schema.optional(Id),
+  input: Schema.optional(Schema.Unknown),
+  metadata: Schema.optional(Schema.Unknown),
+  recoveryWebhook: Schema.optional(Schema.NullOr(Schema.String)),
+  channels: Schema.optional(Schema.Unknown)
+}))
+
+export const BeginRunPayload = orEmptyBody(Schema.Struct({ leaseMs: Schema.optional(LeaseMs) }))
+export const WorkerHeaders = Schema.Struct({ "x-tidebase-worker": Schema.optional(Name) })
+
+export const HeartbeatPayload = Schema.Struct({
+  leaseOwner: Name,
+  leaseEpoch: LeaseEpoch,
+  leaseMs: Schema.optional(LeaseMs)
+})
+
+export const CompleteRunPayload = orEmptyBody(Schema.Struct({
+  result: Schema.optional(Schema.Unknown),
+  leaseOwner: Schema.optional(Name),
+  leaseEpoch: LeaseEpoch
+}))
+
+export const FailRunPayload = orEmptyBody(Schema.Struct({
+  error: Schema.optional(Schema.Unknown),
+  failureClass: Schema.optional(Schema.NullOr(Schema.String)),
+  leaseOwner: Schema.optional(Name),
+  leaseEpoch: LeaseEpoch
+}))
+
+export const BeginStepPayload = Schema.Struct({
+  name: Name,
+  inputHash: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(200)),
+  input: Schema.optional(Schema.Unknown),
+  options: Schema.optional(Schema.Unknown),
+  leaseOwner: Schema.optional(Name),
+  leaseEpoch: LeaseEpoch,
+  leaseMs: Schema.optional(LeaseMs)
+})
+
+export const CompleteStepPayload = Schema.Struct({
+  leaseOwner: Name,
+  leaseEpoch: LeaseEpoch,
+  output: Schema.optional(Schema.Unknown)
+})
+
+export const FailStepPayload = Schema.Struct({
+  leaseOwner: Name,
+  leaseEpoch: LeaseEpoch,
+  error: Schema.optional(Schema.Unknown),
+  retryable: Schema.optional(Schema.Boolean),
+  resumeDecision: Schema.optional(ResumeDecision)
+})
+
+export const ListRunsParams = Schema.Struct({
+  status: Schema.optional(Schema.String),
+  workflowName: Schema.optional(Schema.String),
+  limit: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 500)))
+})
+
+export const EventsParams = Schema.Struct({
+  after: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.nonNegative())),
+  token: Schema.optional(Schema.String)
+})

@@ -1,0 +1,246 @@
+import { Either } from "effect"
+import { LeaseHeld, LeaseLost, RunCancelled, RunNotFound, StepNotFound } from "./Errors.js"
+import { RunBegun, RunCompleted, RunCreated, RunFailed, StepCompleted, StepFailed, StepStarted } from "./Events.js"
+import type { RunEvent } from "./Events.js"
+import { finalFailureDecision, normaliseResumeContract, statusForDecision } from "./ResumeContract.js"
+import type { ResumeDecision } from "./ResumeContract.js"
+import type { RunAggregate, RunState, StepState } from "./Run.js"
+
+/** A worker's claim on a lease: the owner, and optionally the epoch (attempt) it was granted at. */
+export interface Fence {
+  readonly leaseOwner: string
+  readonly leaseEpoch?: number | undefined
+}
+
+const iso = (ms: number) => new Date(ms).toISOString()
+const isLive = (expiresAt: string | null, now: number) => expiresAt !== null && Date.parse(expiresAt) > now
+const holds = (fence: Fence, owner: string | null, attempt: number) =>
+  fence.leaseOwner === owner && (fence.leaseEpoch === undefined || fence.leaseEpoch === attempt)
+
+const requireRun = (state: RunAggregate, runId: string): Either.Either<RunState, RunNotFound> =>
+  state.run === undefined ? Either.left(new RunNotFound({ runId })) : Either.right(state.run)
+
+/** Old clients send no owner and stay accepted; a named owner must hold the run's lease, if there is one. */
+const checkRunFence = (run: RunState, fence: Fence | undefined): Either.Either<void, LeaseLost> =>
+  fence === undefined || run.leaseOwner === null || holds(fence, run.leaseOwner, run.attempt)
+    ? Either.void
+    : Either.left(new LeaseLost({ run }))
+
+export interface CreateRun {
+  readonly runId: string
+  readonly workflowName: string
+  readonly input: unknown
+  readonly metadata: unknown
+  readonly recoveryWebhook: string | null
+  readonly channels: unknown
+  readonly now: number
+}
+
+/** Create-or-get: an id that exists already yields no event, so one id never makes two runs. */
+export const decideCreate = (state: RunAggregate, cmd: CreateRun): ReadonlyArray<RunEvent> =>
+  state.run !== undefined
+    ? []
+    : [
+      new RunCreated({
+        runId: cmd.runId,
+        workflowName: cmd.workflowName,
+        input: cmd.input,
+        metadata: cmd.metadata,
+        recoveryWebhook: cmd.recoveryWebhook,
+        channels: cmd.channels,
+        at: iso(cmd.now)
+      })
+    ]
+
+export interface BeginRun {
+  readonly runId: string
+  readonly leaseOwner: string
+  readonly leaseMs: number
+  readonly now: number
+}
+
+export const decideBegin = (state: RunAggregate, cmd: BeginRun) =>
+  Either.flatMap(requireRun(state, cmd.runId), (run): Either.Either<ReadonlyArray<RunEvent>, RunCancelled | LeaseHeld> => {
+    if (run.status === "cancelled") return Either.left(new RunCancelled({ run }))
+    if (run.status === "completed") return Either.right([])
+    if (run.leaseOwner !== null && run.leaseOwner !== cmd.leaseOwner && isLive(run.leaseExpiresAt, cmd.now)) {
+      return Either.left(new LeaseHeld({ leaseOwner: run.leaseOwner }))
+    }
+    return Either.right([
+      new RunBegun({
+        leaseOwner: cmd.leaseOwner,
+        leaseExpiresAt: iso(cmd.now + cmd.leaseMs),
+        attempt: run.attempt + 1,
+        at: iso(cmd.now)
+      })
+    ])
+  })
+
+export interface Heartbeat {
+  readonly runId: string
+  readonly fence: Fence
+  readonly leaseMs: number
+  readonly now: number
+}
+
+/** A heartbeat renews the lease without an event: the new expiry is the decision. */
+export const decideHeartbeat = (state: RunAggregate, cmd: Heartbeat) =>
+  Either.flatMap(requireRun(state, cmd.runId), (run): Either.Either<string, RunCancelled | LeaseLost> => {
+    if (run.status === "cancelled") return Either.left(new RunCancelled({ run }))
+    if (run.status !== "running" || !holds(cmd.fence, run.leaseOwner, run.attempt)) {
+      return Either.left(new LeaseLost({ run }))
+    }
+    return Either.right(iso(cmd.now + cmd.leaseMs))
+  })
+
+export interface CompleteRun {
+  readonly runId: string
+  readonly result: unknown
+  readonly fence: Fence | undefined
+  readonly now: number
+}
+
+export const decideComplete = (state: RunAggregate, cmd: CompleteRun) =>
+  Either.flatMap(requireRun(state, cmd.runId), (run): Either.Either<ReadonlyArray<RunEvent>, LeaseLost> => {
+    if (run.status === "completed" || run.status === "cancelled") return Either.right([])
+    return Either.map(checkRunFence(run, cmd.fence), () => [new RunCompleted({ result: cmd.result, at: iso(cmd.now) })])
+  })
+
+export interface FailRun {
+  readonly runId: string
+  readonly error: unknown
+  readonly failureClass: string | null
+  readonly fence: Fence | undefined
+  readonly now: number
+}
+
+export const decideFail = (state: RunAggregate, cmd: FailRun) =>
+  Either.flatMap(requireRun(state, cmd.runId), (run): Either.Either<ReadonlyArray<RunEvent>, LeaseLost> => {
+    if (run.status === "completed" || run.status === "cancelled" || run.status === "failed") return Either.right([])
+    return Either.map(checkRunFence(run, cmd.fence), () => [
+      new RunFailed({ error: cmd.error, failureClass: cmd.failureClass, at: iso(cmd.now) })
+    ])
+  })
+
+export interface BeginStep {
+  readonly runId: string
+  readonly name: string
+  readonly inputHash: string
+  readonly input: unknown
+  readonly options: unknown
+  /** The run lease the caller claims to hold, when it names one. */
+  readonly fence: Fence | undefined
+  /** Used for the step lease when the caller names no owner. */
+  readonly generatedOwner: string
+  readonly newStepId: string
+  readonly leaseMs: number
+  readonly now: number
+}
+
+export type StepBeginOutcome =
+  | { readonly action: "execute"; readonly events: ReadonlyArray<RunEvent>; readonly leaseOwner: string }
+  | { readonly action: "return"; readonly step: StepState }
+  | { readonly action: "locked"; readonly step: StepState }
+  | { readonly action: "cancelled" }
+  | { readonly action: "input_mismatch"; readonly step: StepState }
+
+/** Whether a step that already has a record may be (re)executed now, or who keeps it. */
+const existingStepOutcome = (step: StepState, cmd: BeginStep): "execute" | Exclude<StepBeginOutcome, { action: "execute" }> => {
+  if (step.status === "completed") {
+    return step.inputHash === cmd.inputHash ? { action: "return", step } : { action: "input_mismatch", step }
+  }
+  if (step.status === "running") return isLive(step.leaseExpiresAt, cmd.now) ? { action: "locked", step } : "execute"
+  if (step.status === "failed_retryable") return "execute"
+  if (step.status === "failed" && step.resumeDecision === "safe_replay") return "execute"
+  return { action: "locked", step }
+}
+
+export const decideBeginStep = (state: RunAggregate, cmd: BeginStep) =>
+  Either.flatMap(requireRun(state, cmd.runId), (run): Either.Either<StepBeginOutcome, LeaseLost> => {
+    if (run.status === "cancelled") return Either.right({ action: "cancelled" })
+    const step = state.steps.get(cmd.name)
+    const outcome = step === undefined ? "execute" : existingStepOutcome(step, cmd)
+    if (outcome !== "execute") return Either.right(outcome)
+    return Either.map(checkRunFence(run, cmd.fence), () => {
+      const leaseOwner = cmd.fence?.leaseOwner ?? cmd.generatedOwner
+      return {
+        action: "execute" as const,
+        leaseOwner,
+        events: [
+          new StepStarted({
+            stepId: step?.id ?? cmd.newStepId,
+            name: cmd.name,
+            inputHash: cmd.inputHash,
+            input: cmd.input,
+            options: cmd.options,
+            resumeContract: normaliseResumeContract(cmd.options),
+            leaseOwner,
+            leaseExpiresAt: iso(cmd.now + cmd.leaseMs),
+            attempt: (step?.attempt ?? 0) + 1,
+            at: iso(cmd.now)
+          })
+        ]
+      }
+    })
+  })
+
+export const findStep = (state: RunAggregate, stepId: string): StepState | undefined => {
+  for (const step of state.steps.values()) if (step.id === stepId) return step
+  return undefined
+}
+
+type StepWriteError = RunNotFound | RunCancelled | StepNotFound | LeaseLost
+
+const requireStepHeldBy = (state: RunAggregate, cmd: { runId: string; stepId: string; fence: Fence }) =>
+  Either.flatMap(requireRun(state, cmd.runId), (run): Either.Either<{ run: RunState; step: StepState }, StepWriteError> => {
+    if (run.status === "cancelled") return Either.left(new RunCancelled({ run }))
+    const step = findStep(state, cmd.stepId)
+    if (step === undefined) return Either.left(new StepNotFound({ stepId: cmd.stepId }))
+    if (!holds(cmd.fence, step.leaseOwner, step.attempt)) return Either.left(new LeaseLost({ run, step }))
+    return Either.right({ run, step })
+  })
+
+export interface CompleteStep {
+  readonly runId: string
+  readonly stepId: string
+  readonly fence: Fence
+  readonly output: unknown
+  readonly now: number
+}
+
+/** Completing twice by the same holder is idempotent; a checkpoint's output never changes once written. */
+export const decideCompleteStep = (state: RunAggregate, cmd: CompleteStep) =>
+  Either.flatMap(requireStepHeldBy(state, cmd), ({ run, step }): Either.Either<ReadonlyArray<RunEvent>, LeaseLost> => {
+    if (step.status === "completed") return Either.right([])
+    if (step.status !== "running") return Either.left(new LeaseLost({ run, step }))
+    return Either.right([new StepCompleted({ stepId: step.id, name: step.name, output: cmd.output, at: iso(cmd.now) })])
+  })
+
+export interface FailStep {
+  readonly runId: string
+  readonly stepId: string
+  readonly fence: Fence
+  readonly error: unknown
+  readonly retryable: boolean
+  readonly resumeDecision: ResumeDecision | undefined
+  readonly now: number
+}
+
+export const decideFailStep = (state: RunAggregate, cmd: FailStep) =>
+  Either.flatMap(requireStepHeldBy(state, cmd), ({ run, step }): Either.Either<ReadonlyArray<RunEvent>, LeaseLost> => {
+    if (step.status !== "running") {
+      return step.status === "completed" ? Either.left(new LeaseLost({ run, step })) : Either.right([])
+    }
+    const resumeDecision = cmd.resumeDecision ??
+      (cmd.retryable ? "auto_retry" : finalFailureDecision(step.resumeContract))
+    return Either.right([
+      new StepFailed({
+        stepId: step.id,
+        name: step.name,
+        error: cmd.error,
+        resumeDecision,
+        status: statusForDecision(resumeDecision),
+        at: iso(cmd.now)
+      })
+    ])
+  })

@@ -1,0 +1,75 @@
+import { Schema } from "effect"
+import { ResumeContract, ResumeDecision, StepStatus } from "./ResumeContract.js"
+
+const Json = Schema.Unknown
+const Timestamp = Schema.String
+
+export class RunCreated extends Schema.TaggedClass<RunCreated>()("run.created", {
+  runId: Schema.String,
+  workflowName: Schema.String,
+  input: Json,
+  metadata: Json,
+  recoveryWebhook: Schema.NullOr(Schema.String),
+  channels: Json,
+  at: Timestamp
+}) {}
+
+export class RunBegun extends Schema.TaggedClass<RunBegun>()("run.begun", {
+  leaseOwner: Schema.String,
+  leaseExpiresAt: Timestamp,
+  attempt: Schema.Number,
+  at: Timestamp
+}) {}
+
+export class RunCompleted extends Schema.TaggedClass<RunCompleted>()("run.completed", {
+  result: Json,
+  at: Timestamp
+}) {}
+
+export class RunFailed extends Schema.TaggedClass<RunFailed>()("run.failed", {
+  error: Json,
+  failureClass: Schema.NullOr(Schema.String),
+  at: Timestamp
+}) {}
+
+export class StepStarted extends Schema.TaggedClass<StepStarted>()("step.started", {
+  stepId: Schema.String,
+  name: Schema.String,
+  inputHash: Schema.String,
+  input: Json,
+  options: Json,
+  resumeContract: ResumeContract,
+  leaseOwner: Schema.String,
+  leaseExpiresAt: Timestamp,
+  attempt: Schema.Number,
+  at: Timestamp
+}) {}
+
+export class StepCompleted extends Schema.TaggedClass<StepCompleted>()("step.completed", {
+  stepId: Schema.String,
+  name: Schema.String,
+  output: Json,
+  at: Timestamp
+}) {}
+
+export class StepFailed extends Schema.TaggedClass<StepFailed>()("step.failed", {
+  stepId: Schema.String,
+  name: Schema.String,
+  error: Json,
+  resumeDecision: ResumeDecision,
+  status: StepStatus,
+  at: Timestamp
+}) {}
+
+export const RunEvent = Schema.Union(RunCreated, RunBegun, RunCompleted, RunFailed, StepStarted, StepCompleted, StepFailed)
+export type RunEvent = typeof RunEvent.Type
+export type RunEventType = RunEvent["_tag"]
+
+/** Events are stored as (type, payload): the tag is the `type` column, the rest is the JSON payload. */
+export const toStored = (event: RunEvent): { readonly type: RunEventType; readonly payload: Record<string, unknown> } => {
+  const { _tag, ...payload } = Schema.encodeSync(RunEvent)(event)
+  return { type: _tag, payload }
+}
+
+export const fromStored = (type: string, payload: unknown): RunEvent =>
+  Schema.decodeUnknownSync(RunEvent)({ ...(payload as object), _tag: type })

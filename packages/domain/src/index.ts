@@ -1,0 +1,7 @@
+export * from "./Decide.js"
+export * from "./Errors.js"
+export * from "./Events.js"
+export * from "./Ids.js"
+export * from "./InputHash.js"
+export * from "./ResumeContract.js"
+export * from "./Run.js"

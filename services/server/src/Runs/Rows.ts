@@ -1,0 +1,76 @@
+import type { Run, Step } from "@tidebase/api"
+import type { RunState, StepState } from "@tidebase/domain"
+
+const camel = (key: string) => key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())
+
+/**
+ * Rows fetched as `to_jsonb(row)` (to load a run and its step in one round trip) come with
+ * snake_case keys and Postgres's timestamp text; this gives them the shape column reads have.
+ */
+export const fromJsonRow = <A>(row: Record<string, unknown>): A => {
+  const out: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(row)) {
+    const name = camel(key)
+    out[name] = name.endsWith("At") && typeof value === "string" ? new Date(value).toISOString() : value
+  }
+  return out as A
+}
+
+export type RunRow = Run
+export type StepRow = Step
+
+export const toRunState = (row: RunRow): RunState => ({
+  id: row.id,
+  workflowName: row.workflowName,
+  input: row.input,
+  metadata: row.metadata,
+  recoveryWebhook: row.recoveryWebhook,
+  channels: (row as Run & { channels?: unknown }).channels ?? null,
+  status: row.status,
+  result: row.result,
+  error: row.error,
+  failureClass: row.failureClass,
+  leaseOwner: row.leaseOwner,
+  leaseExpiresAt: row.leaseExpiresAt,
+  attempt: row.attempt,
+  createdAt: row.createdAt,
+  updatedAt: row.updatedAt,
+  completedAt: row.completedAt
+})
+
+export const toStepState = (row: StepRow): StepState => row
+
+/** The wire Run: the read row without columns that are not part of the v0.6 object. */
+export const toWireRun = (row: RunRow & { channels?: unknown }): Run => {
+  const { channels: _channels, ...run } = row
+  return { ...run, input: run.input ?? {}, metadata: run.metadata ?? {} }
+}
+
+/** A run as the wire shows it, from the aggregate's state; queue and cancel fields are not decided here yet. */
+export const wireRunFromState = (run: RunState): Run => ({
+  id: run.id,
+  workflowName: run.workflowName,
+  input: run.input ?? {},
+  metadata: run.metadata ?? {},
+  status: run.status,
+  result: run.result,
+  error: run.error,
+  recoveryWebhook: run.recoveryWebhook,
+  leaseOwner: run.leaseOwner,
+  leaseExpiresAt: run.leaseExpiresAt,
+  attempt: run.attempt,
+  queue: null,
+  dedupeKey: null,
+  priority: 0,
+  runAt: null,
+  maxAttempts: null,
+  deadlineAt: null,
+  cancelRequestedAt: null,
+  cancelledAt: null,
+  cancelReason: null,
+  cancelActor: null,
+  failureClass: run.failureClass,
+  createdAt: run.createdAt,
+  updatedAt: run.updatedAt,
+  completedAt: run.completedAt
+})

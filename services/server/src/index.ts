@@ -1,0 +1,7 @@
+export * from "./Config.js"
+export * from "./Database/Database.js"
+export * from "./Database/EmbeddedPostgres.js"
+export * from "./Database/Migrations.js"
+export * from "./Main.js"
+export * from "./Projections/Rebuild.js"
+export * from "./Server.js"
