@@ -1,0 +1,58 @@
+import { HttpServer } from "@effect/platform"
+import { Context, Effect, Layer, Option, Redacted } from "effect"
+import { inject } from "vitest"
+import { HttpServerLive, pgClientLayer } from "@tidebase/server"
+import type { ServerConfig } from "@tidebase/server"
+
+export class TestServer extends Context.Tag("test/TestServer")<TestServer, { readonly url: string }>() {}
+
+export const testConfig = (overrides: Partial<ServerConfig> = {}): ServerConfig => ({
+  port: 0,
+  host: "127.0.0.1",
+  databaseUrl: Option.none(),
+  dataDir: ".tidebase",
+  apiKey: Option.none(),
+  autoMigrate: true,
+  runLeaseMs: 30_000,
+  stepLeaseMs: 60_000,
+  ...overrides
+})
+
+/** A real server on a random port over the suite's migrated database. */
+export const TestServerLive = (overrides: Partial<ServerConfig> = {}) =>
+  Layer.effect(
+    TestServer,
+    HttpServer.addressWith((address) =>
+      Effect.succeed({ url: address._tag === "TcpAddress" ? `http://127.0.0.1:${address.port}` : "" })
+    )
+  ).pipe(
+    Layer.provide(HttpServerLive(testConfig(overrides))),
+    Layer.provide(pgClientLayer(Redacted.make(inject("databaseUrl"))))
+  )
+
+export interface Reply<A = any> {
+  readonly status: number
+  readonly body: A
+}
+
+/** Plain HTTP as any v0.6 client speaks it. */
+export const http = (base: string, headers: Record<string, string> = {}) => {
+  const call = (method: string, path: string, body?: unknown, extra: Record<string, string> = {}) =>
+    Effect.promise(async (): Promise<Reply> => {
+      const response = await fetch(`${base}${path}`, {
+        method,
+        headers: { "content-type": "application/json", ...headers, ...extra },
+        ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) })
+      })
+      const text = await response.text()
+      let parsed: unknown = text
+      try {
+        parsed = JSON.parse(text)
+      } catch {}
+      return { status: response.status, body: parsed }
+    })
+  return {
+    get: (path: string, extra?: Record<string, string>) => call("GET", path, undefined, extra),
+    post: (path: string, body?: unknown, extra?: Record<string, string>) => call("POST", path, body, extra)
+  }
+}

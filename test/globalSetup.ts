@@ -1,0 +1,36 @@
+import { Effect } from "effect"
+import type { TestProject } from "vitest/node"
+import { migrate, pgClientLayer, ProjectionRebuilder } from "@tidebase/server"
+import { Redacted } from "effect"
+import { createTestDatabase } from "./TestDatabase.js"
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    databaseUrl: string
+  }
+}
+
+const onDatabase = <A, E>(url: string, effect: Effect.Effect<A, E, any>) =>
+  Effect.runPromise(Effect.scoped(Effect.provide(effect, pgClientLayer(Redacted.make(url)))) as Effect.Effect<A, E>)
+
+export default async function setup(project: TestProject) {
+  const database = await createTestDatabase()
+  await onDatabase(database.url, migrate)
+  project.provide("databaseUrl", database.url)
+
+  return async () => {
+    try {
+      // Read models are disposable only if refolding the log gives exactly the live rows.
+      const differences = await onDatabase(
+        database.url,
+        Effect.flatMap(ProjectionRebuilder, (r) => r.verify).pipe(Effect.provide(ProjectionRebuilder.Default))
+      )
+      if (differences.length > 0) {
+        throw new Error(`projections verify after the suite: ${JSON.stringify(differences)}`)
+      }
+      console.log("projections verify after the suite: 0 differences")
+    } finally {
+      await database.close()
+    }
+  }
+}
