@@ -1,6 +1,6 @@
 import { HttpApi, HttpApiEndpoint, HttpApiGroup } from "@effect/platform"
 import { Schema } from "effect"
-import { BadRequest, LeaseHeld, LeaseLost, RunCancelled, RunNotFound, StepNotFound, Unauthorized } from "./Errors.js"
+import { BadRequest, LeaseHeld, LeaseLost, RunAlreadyCompleted, RunCancelled, RunNotFound, StepNotFound, Unauthorized } from "./Errors.js"
 import { Checkpoint, Event, Run, RunDetail, Step } from "./Models.js"
 import * as P from "./Payloads.js"
 
@@ -91,6 +91,7 @@ export class StepsGroup extends HttpApiGroup.make("steps")
       .addSuccess(StepBeginResult)
       .addError(RunNotFound, { status: 404 })
       .addError(LeaseLost, { status: 409 })
+      .addError(RunAlreadyCompleted, { status: 409 })
   )
   .add(
     HttpApiEndpoint.post("complete", "/runs/:runId/steps/:stepId/complete")

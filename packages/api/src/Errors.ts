@@ -23,6 +23,12 @@ export class RunCancelled extends Schema.TaggedError<RunCancelled>()("RunCancell
   run: Run
 }) {}
 
+export class RunAlreadyCompleted extends Schema.TaggedError<RunAlreadyCompleted>()("RunAlreadyCompleted", {
+  error: Schema.String,
+  code: Schema.Literal("run_completed"),
+  run: Run
+}) {}
+
 export class LeaseHeld extends Schema.TaggedError<LeaseHeld>()("LeaseHeld", {
   error: Schema.String,
   code: Schema.Literal("lease_held"),

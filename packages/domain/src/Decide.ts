@@ -1,5 +1,5 @@
 import { Either } from "effect"
-import { LeaseHeld, LeaseLost, RunCancelled, RunNotFound, StepNotFound } from "./Errors.js"
+import { LeaseHeld, LeaseLost, RunAlreadyCompleted, RunCancelled, RunNotFound, StepNotFound } from "./Errors.js"
 import { RunBegun, RunCompleted, RunCreated, RunFailed, StepCompleted, StepFailed, StepStarted } from "./Events.js"
 import type { RunEvent } from "./Events.js"
 import { finalFailureDecision, normaliseResumeContract, statusForDecision } from "./ResumeContract.js"
@@ -156,11 +156,12 @@ const existingStepOutcome = (step: StepState, cmd: BeginStep): "execute" | Exclu
 }
 
 export const decideBeginStep = (state: RunAggregate, cmd: BeginStep) =>
-  Either.flatMap(requireRun(state, cmd.runId), (run): Either.Either<StepBeginOutcome, LeaseLost> => {
+  Either.flatMap(requireRun(state, cmd.runId), (run): Either.Either<StepBeginOutcome, LeaseLost | RunAlreadyCompleted> => {
     if (run.status === "cancelled") return Either.right({ action: "cancelled" })
     const step = state.steps.get(cmd.name)
     const outcome = step === undefined ? "execute" : existingStepOutcome(step, cmd)
     if (outcome !== "execute") return Either.right(outcome)
+    if (run.status === "completed") return Either.left(new RunAlreadyCompleted({ run }))
     return Either.map(checkRunFence(run, cmd.fence), () => {
       const leaseOwner = cmd.fence?.leaseOwner ?? cmd.generatedOwner
       return {

@@ -10,6 +10,8 @@ export class LeaseLost extends Data.TaggedError("LeaseLost")<{
   readonly run: RunState
   readonly step?: StepState
 }> {}
+/** A completed run is final: it takes no new steps. */
+export class RunAlreadyCompleted extends Data.TaggedError("RunAlreadyCompleted")<{ readonly run: RunState }> {}
 export class StepNotFound extends Data.TaggedError("StepNotFound")<{ readonly stepId: string }> {}
 
-export type DomainError = RunNotFound | RunCancelled | LeaseHeld | LeaseLost | StepNotFound
+export type DomainError = RunNotFound | RunCancelled | RunAlreadyCompleted | LeaseHeld | LeaseLost | StepNotFound

@@ -5,6 +5,7 @@ import { wireRunFromState } from "../Runs/Rows.js"
 
 type ApiErrorOf<E extends DomainError> = E extends { _tag: "RunNotFound" } ? Api.RunNotFound
   : E extends { _tag: "RunCancelled" } ? Api.RunCancelled
+  : E extends { _tag: "RunAlreadyCompleted" } ? Api.RunAlreadyCompleted
   : E extends { _tag: "LeaseHeld" } ? Api.LeaseHeld
   : E extends { _tag: "LeaseLost" } ? Api.LeaseLost
   : Api.StepNotFound
@@ -15,6 +16,8 @@ const toApiError = (e: DomainError) => {
       return new Api.RunNotFound({ error: `run ${e.runId} not found`, code: "run_not_found" })
     case "RunCancelled":
       return new Api.RunCancelled({ error: "run is cancelled", code: "run_cancelled", run: wireRunFromState(e.run) })
+    case "RunAlreadyCompleted":
+      return new Api.RunAlreadyCompleted({ error: "run is completed", code: "run_completed", run: wireRunFromState(e.run) })
     case "LeaseHeld":
       return new Api.LeaseHeld({ error: `run is leased by ${e.leaseOwner}`, code: "lease_held", leaseOwner: e.leaseOwner })
     case "LeaseLost":
