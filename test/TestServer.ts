@@ -1,5 +1,7 @@
 import { HttpServer } from "@effect/platform"
 import { Context, Effect, Layer, Option, Redacted } from "effect"
+import { layer } from "@effect/vitest"
+import type { Vitest } from "@effect/vitest"
 import { inject } from "vitest"
 import { HttpServerLive, pgClientLayer } from "@tidebase/server"
 import type { ServerConfig } from "@tidebase/server"
@@ -56,3 +58,14 @@ export const http = (base: string, headers: Record<string, string> = {}) => {
     post: (path: string, body?: unknown, extra?: Record<string, string>) => call("POST", path, body, extra)
   }
 }
+
+
+/**
+ * A suite against one real server. Test services are excluded on purpose: under the
+ * TestClock the server would stamp 1970 on every event and leases would never expire.
+ */
+export const serverSuite = (
+  name: string,
+  tests: (it: Vitest.MethodsNonLive<TestServer, true>) => void,
+  overrides: Partial<ServerConfig> = {}
+) => layer(TestServerLive(overrides), { excludeTestServices: true })(name, tests)

@@ -35,9 +35,9 @@ const decide = (state: D.RunAggregate, cmd: Command, now: number, n: number): Re
       case "begin":
         return D.decideBegin(state, { runId, leaseOwner: cmd.owner, leaseMs: 1000, now })
       case "complete":
-        return D.decideComplete(state, { runId, result: n, fence: cmd.owner && { leaseOwner: cmd.owner }, now })
+        return D.decideComplete(state, { runId, result: n, fence: cmd.owner === undefined ? undefined : { leaseOwner: cmd.owner }, now })
       case "fail":
-        return D.decideFail(state, { runId, error: n, failureClass: null, fence: cmd.owner && { leaseOwner: cmd.owner }, now })
+        return D.decideFail(state, { runId, error: n, failureClass: null, fence: cmd.owner === undefined ? undefined : { leaseOwner: cmd.owner }, now })
       case "beginStep":
         return Either.map(
           D.decideBeginStep(state, {
@@ -46,7 +46,7 @@ const decide = (state: D.RunAggregate, cmd: Command, now: number, n: number): Re
             inputHash: cmd.hash,
             input: null,
             options: {},
-            fence: cmd.owner && { leaseOwner: cmd.owner },
+            fence: cmd.owner === undefined ? undefined : { leaseOwner: cmd.owner },
             generatedOwner: `gen${n}`,
             newStepId: `step_${cmd.name}`,
             leaseMs: 1000,

@@ -1,16 +1,16 @@
-import { describe, expect, it } from "@effect/vitest"
+import { expect } from "@effect/vitest"
 import { Effect } from "effect"
-import { http, TestServer, TestServerLive } from "../../../test/TestServer.js"
+import { http, serverSuite, TestServer } from "../../../test/TestServer.js"
 
 const newRun = (api: ReturnType<typeof http>, body: Record<string, unknown> = {}) =>
   Effect.map(api.post("/runs/checkpoint-test", body), (r) => r.body.run.id as string)
 
-describe("checkpoints over HTTP", () => {
-  it.layer(TestServerLive())((it) => {
+serverSuite("checkpoints over HTTP", (it) => {
     it.effect("a completed step returns `return` with its output and is never re-executed", () =>
       Effect.gen(function*() {
         const api = http((yield* TestServer).url)
         const runId = yield* newRun(api)
+        expect(Math.abs(Date.parse((yield* api.get(`/runs/${runId}`)).body.run.createdAt) - Date.now())).toBeLessThan(60_000)
         const first = yield* api.post(`/runs/${runId}/steps/begin`, { name: "plan", inputHash: "h1" })
         expect(first.body.action).toBe("execute")
         const done = yield* api.post(`/runs/${runId}/steps/${first.body.step.id}/complete`, {
@@ -30,4 +30,3 @@ describe("checkpoints over HTTP", () => {
         expect(started).toHaveLength(1)
       }))
   })
-})

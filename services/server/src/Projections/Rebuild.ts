@@ -11,6 +11,8 @@ export interface TableDifference {
   readonly onlyLive: number
   readonly onlyRebuilt: number
   readonly sampleIds: ReadonlyArray<string>
+  /** For the first differing row: each column whose live and rebuilt values differ. */
+  readonly columns: Record<string, { readonly live: unknown; readonly rebuilt: unknown }>
 }
 
 class RollBack extends Data.TaggedError("RollBack")<{ readonly differences: ReadonlyArray<TableDifference> }> {}
@@ -55,7 +57,17 @@ export class ProjectionRebuilder extends Effect.Service<ProjectionRebuilder>()("
         const [onlyRebuilt] = yield* sql<{ n: number; ids: Array<string> | null }>`
           select count(*)::int as n, (array_agg(id))[1:5] as ids from (select * from ${rebuilt} except all select * from ${live}) d`
         if ((onlyLive?.n ?? 0) + (onlyRebuilt?.n ?? 0) > 0) {
+          const sampleId = onlyLive?.ids?.[0] ?? onlyRebuilt?.ids?.[0] ?? ""
+          const [pair] = yield* sql<{ live: Record<string, unknown> | null; rebuilt: Record<string, unknown> | null }>`
+            select (select to_jsonb(l) from ${live} l where l.id = ${sampleId}) as live,
+                   (select to_jsonb(r) from ${rebuilt} r where r.id = ${sampleId}) as rebuilt`
+          const columns: Record<string, { live: unknown; rebuilt: unknown }> = {}
+          for (const key of new Set([...Object.keys(pair?.live ?? {}), ...Object.keys(pair?.rebuilt ?? {})])) {
+            const [a, b] = [pair?.live?.[key], pair?.rebuilt?.[key]]
+            if (JSON.stringify(a) !== JSON.stringify(b)) columns[key] = { live: a, rebuilt: b }
+          }
           differences.push({
+            columns,
             table,
             onlyLive: onlyLive?.n ?? 0,
             onlyRebuilt: onlyRebuilt?.n ?? 0,

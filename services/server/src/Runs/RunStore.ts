@@ -19,12 +19,7 @@ export class RunStore extends Effect.Service<RunStore>()("Tidebase/RunStore", {
       const stepName = step !== undefined && "name" in step ? step.name : null
       const stepId = step !== undefined && "id" in step ? step.id : null
       const rows = yield* sql<{ version: number; run: Record<string, unknown> | null; step: Record<string, unknown> | null }>`
-        select s.version,
-          (select to_jsonb(r) from run_read r where r.id = s.stream_id) as run,
-          (select to_jsonb(t) from steps t where t.run_id = s.stream_id
-             and (t.name = ${stepName} or t.id = ${stepId})) as step
-        from event_streams s where s.stream_id = ${runId}
-        for update of s`
+        select * from tidebase_lock_run(${runId}, ${stepName}, ${stepId})`
       const row = rows[0]
       if (row === undefined) return undefined
       const steps = new Map<string, StepState>()
