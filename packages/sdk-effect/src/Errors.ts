@@ -1,0 +1,96 @@
+import type { ResumeDecision, StepStatus } from "@tidebase/domain"
+import { Data, Duration } from "effect"
+
+/** Cancellation is authoritative: the run stops at the next step boundary. */
+export class RunCancelledError extends Data.TaggedError("RunCancelledError")<{
+  readonly runId: string
+  readonly reason: string | null
+}> {
+  override get message() {
+    return `run ${this.runId} is cancelled${this.reason === null ? "" : `: ${this.reason}`}`
+  }
+}
+
+/** A checkpoint exists under this step name for different input: replaying it would be wrong. */
+export class InputMismatchError extends Data.TaggedError("InputMismatchError")<{
+  readonly runId: string
+  readonly step: string
+  readonly expectedInputHash: string
+  readonly actualInputHash: string
+}> {
+  override get message() {
+    return `step ${this.step} of run ${this.runId} was checkpointed for input ${this.expectedInputHash}, not ${this.actualInputHash}`
+  }
+}
+
+/** The step may not run now: another holder's lease is live, or its failure awaits a human (manual_review, fail_hard). */
+export class StepLockedError extends Data.TaggedError("StepLockedError")<{
+  readonly runId: string
+  readonly step: string
+  readonly status: StepStatus
+  readonly resumeDecision: ResumeDecision | null
+}> {
+  override get message() {
+    return `step ${this.step} of run ${this.runId} is locked (${this.resumeDecision ?? this.status})`
+  }
+}
+
+/** Another worker took the run over; this one's writes are fenced off. */
+export class LeaseLostError extends Data.TaggedError("LeaseLostError")<{
+  readonly runId: string
+  readonly step: string | null
+}> {
+  override get message() {
+    return `lease lost on run ${this.runId}${this.step === null ? "" : ` at step ${this.step}`}`
+  }
+}
+
+export class StepTimeoutError extends Data.TaggedError("StepTimeoutError")<{
+  readonly step: string
+  readonly timeout: Duration.Duration
+}> {
+  override get message() {
+    return `step ${this.step} timed out after ${Duration.format(this.timeout)}`
+  }
+}
+
+/** A step's final failure, recorded with the resume decision the server took from its contract. */
+export class StepFailedError extends Data.TaggedError("StepFailedError")<{
+  readonly runId: string
+  readonly step: string
+  readonly attempt: number
+  readonly resumeDecision: ResumeDecision
+  readonly error: unknown
+}> {
+  override get message() {
+    return `step ${this.step} failed (${this.resumeDecision}): ${describe(this.error)}`
+  }
+}
+
+/** `StepFailedError` whose `error` is what the step's effect failed with. */
+export type StepFailed<E> = StepFailedError & { readonly error: E }
+
+export class RunNotFoundError extends Data.TaggedError("RunNotFoundError")<{ readonly runId: string }> {
+  override get message() {
+    return `run ${this.runId} not found`
+  }
+}
+
+/** The server could not be reached, refused the request (400/401) or answered something off-contract. */
+export class TidebaseRequestError extends Data.TaggedError("TidebaseRequestError")<{
+  readonly reason: string
+  readonly cause: unknown
+}> {
+  override get message() {
+    return `Tidebase request failed: ${this.reason}`
+  }
+}
+
+export type WorkflowError =
+  | RunCancelledError
+  | InputMismatchError
+  | StepLockedError
+  | LeaseLostError
+  | TidebaseRequestError
+
+const describe = (error: unknown) => (error instanceof Error ? error.message : String(error))

@@ -1,0 +1,124 @@
+import type { Run as WireRun } from "@tidebase/api"
+import { Cause, Effect, Exit, Fiber, Option, Schema } from "effect"
+import { errorJson } from "./ErrorJson.js"
+import type { WorkflowError } from "./Errors.js"
+import { RunCancelledError } from "./Errors.js"
+import { acquireRunLease, keepLeaseAlive } from "./RunLease.js"
+import type { RunLease } from "./RunLease.js"
+import { request } from "./Request.js"
+import { CurrentRun } from "./RunContext.js"
+import type { RunContext } from "./RunContext.js"
+import type { TidebaseClient } from "./TidebaseClient.js"
+import type { Context } from "effect"
+
+export interface RunOptions<A = unknown> {
+  /** Client-chosen id: the same id always means the same run, so re-invoking resumes it. */
+  readonly runId?: string
+  readonly input?: unknown
+  readonly metadata?: unknown
+  readonly recoveryWebhook?: string | null
+  readonly channels?: unknown
+  /** Encodes the run's result, and decodes the stored one when the run had already completed. */
+  readonly result?: Schema.Schema<A, any, never>
+  /** Run lease length (server default when unset); a heartbeat renews it while the body runs. */
+  readonly leaseMs?: number
+}
+
+type Client = Context.Tag.Service<TidebaseClient>
+
+/**
+ * Create-or-get the run, take its lease (waiting while another invocation holds it), prefetch
+ * its checkpoints once, run the body with the run in context, then record the outcome.
+ */
+export const runWorkflow = <A, E, R>(
+  client: Client,
+  workflowName: string,
+  options: RunOptions<A>,
+  body: (input: unknown) => Effect.Effect<A, E, R>
+): Effect.Effect<A, E | WorkflowError, Exclude<R, CurrentRun>> =>
+  Effect.gen(function*() {
+    const { run } = yield* request(client.runs.create({ path: { workflowName }, payload: createPayload(options) }), {
+      runId: options.runId ?? ""
+    })
+    const { lease, run: begun } = yield* acquireRunLease(client, run.id, options.leaseMs)
+    if (lease === null) return yield* storedResult(options, begun)
+
+    const { checkpoints } = yield* request(client.runs.checkpoints({ path: { runId: run.id } }), { runId: run.id }).pipe(
+      Effect.catchTag("RunNotFoundError", Effect.die)
+    )
+    const context: RunContext = {
+      runId: run.id,
+      workflowName,
+      input: lease.run.input,
+      leaseOwner: lease.leaseOwner,
+      leaseEpoch: lease.leaseEpoch,
+      client,
+      checkpoints: new Map(checkpoints.map((c) => [c.name, c])),
+      journal: [],
+      failures: new Map()
+    }
+
+    const heartbeat = yield* Effect.fork(keepLeaseAlive(client, lease, options.leaseMs))
+    const exit = yield* Effect.exit(Effect.provideService(body(context.input), CurrentRun, context))
+    yield* Fiber.interrupt(heartbeat)
+    return yield* Exit.isSuccess(exit) ? complete(client, lease, options, exit.value) : recordFailure(client, context, lease, exit.cause)
+  }) as Effect.Effect<A, E | WorkflowError, Exclude<R, CurrentRun>>
+
+const createPayload = (options: RunOptions<any>) => ({
+  ...(options.runId === undefined ? {} : { runId: options.runId }),
+  ...(options.input === undefined ? {} : { input: options.input }),
+  ...(options.metadata === undefined ? {} : { metadata: options.metadata }),
+  ...(options.recoveryWebhook === undefined ? {} : { recoveryWebhook: options.recoveryWebhook }),
+  ...(options.channels === undefined ? {} : { channels: options.channels })
+})
+
+/** Begin hands back a completed run as is: its stored result is the answer. */
+const storedResult = <A>(options: RunOptions<A>, run: WireRun) =>
+  options.result === undefined
+    ? Effect.succeed(run.result as A)
+    : Effect.orDie(Schema.decodeUnknown(options.result)(run.result))
+
+const complete = <A>(client: Client, lease: RunLease, options: RunOptions<A>, value: A) =>
+  Effect.gen(function*() {
+    const result = options.result === undefined ? value : yield* Effect.orDie(Schema.encode(options.result)(value))
+    const { run } = yield* request(
+      client.runs.complete({
+        path: { runId: lease.run.id },
+        payload: { result, leaseOwner: lease.leaseOwner, leaseEpoch: lease.leaseEpoch }
+      }),
+      { runId: lease.run.id }
+    ).pipe(Effect.catchTag("RunNotFoundError", Effect.die))
+    if (run.status === "cancelled") return yield* new RunCancelledError({ runId: run.id, reason: run.cancelReason })
+    return value
+  })
+
+/** Fenced-off and cancelled runs are not ours to fail; an interrupted one keeps its lease until it expires. */
+const recordFailure = <E>(client: Client, context: RunContext, lease: RunLease, cause: Cause.Cause<E>) => {
+  if (Cause.isInterruptedOnly(cause)) return Effect.failCause(cause)
+  const error = Option.getOrElse(Cause.failureOption(cause), () => Cause.squash(cause))
+  const tag = (error as { readonly _tag?: unknown } | null)?._tag
+  if (tag === "RunCancelledError" || tag === "LeaseLostError") return Effect.failCause(cause)
+  const { error: json, failureClass } = describeFailure(context, error)
+  return client.runs.fail({
+    path: { runId: lease.run.id },
+    payload: { error: json, failureClass, leaseOwner: lease.leaseOwner, leaseEpoch: lease.leaseEpoch }
+  }).pipe(Effect.ignore, Effect.zipRight(Effect.failCause(cause)))
+}
+
+/** A step's final failure classifies the run by the step's resume decision. */
+const describeFailure = (context: RunContext, error: unknown): { error: unknown; failureClass: string | null } => {
+  const e = error as { readonly _tag?: string; readonly step?: string; readonly resumeDecision?: string | null; readonly error?: unknown }
+  switch (e?._tag) {
+    case "StepFailedError":
+      return { error: { ...asObject(errorJson(e.error)), step: e.step, resumeDecision: e.resumeDecision }, failureClass: e.resumeDecision ?? null }
+    case "StepLockedError":
+      return { error: { ...asObject(errorJson(error)), step: e.step }, failureClass: e.resumeDecision ?? "step_locked" }
+    case "InputMismatchError":
+      return { error: { ...asObject(errorJson(error)), step: e.step }, failureClass: "input_mismatch" }
+  }
+  const decision = context.failures.get(error)
+  return { error: errorJson(error), failureClass: decision ?? null }
+}
+
+const asObject = (json: unknown): Record<string, unknown> =>
+  json !== null && typeof json === "object" && !Array.isArray(json) ? json as Record<string, unknown> : { value: json }

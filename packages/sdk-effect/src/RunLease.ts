@@ -1,0 +1,64 @@
+import type { Run as WireRun } from "@tidebase/api"
+import type { Context } from "effect"
+import { Effect, Schedule } from "effect"
+import { request } from "./Request.js"
+import type { TidebaseClient } from "./TidebaseClient.js"
+
+type Client = Context.Tag.Service<TidebaseClient>
+
+/** The run lease this invocation holds: its owner and fencing epoch go on every write. */
+export interface RunLease {
+  readonly run: WireRun
+  readonly leaseOwner: string
+  readonly leaseEpoch: number
+}
+
+/** Short at first (a concurrent caller usually finishes fast), never longer than a quarter second. */
+const leaseWait = Schedule.exponential("20 millis").pipe(Schedule.union(Schedule.spaced("250 millis")), Schedule.jittered)
+
+/**
+ * Begin the run under a fresh owner. While another invocation's lease is live, wait and try
+ * again: it will complete the run (whose stored result is then the answer) or let the lease go.
+ * A completed run yields no lease.
+ */
+export const acquireRunLease = (client: Client, runId: string, leaseMs: number | undefined) => {
+  const owner = `worker_${crypto.randomUUID().replaceAll("-", "")}`
+  return request(
+    client.runs.begin({
+      path: { runId },
+      headers: { "x-tidebase-worker": owner },
+      payload: leaseMs === undefined ? {} : { leaseMs }
+    }),
+    { runId }
+  ).pipe(
+    Effect.retry({ schedule: leaseWait, while: (e) => e._tag === "LeaseHeld" }),
+    Effect.catchTags({ LeaseHeld: Effect.die, RunNotFoundError: Effect.die }),
+    Effect.map(({ leaseOwner, run }) => ({
+      run,
+      lease: leaseOwner === null ? null : { run, leaseOwner, leaseEpoch: run.attempt } satisfies RunLease
+    }))
+  )
+}
+
+/** The lease length the server granted, measured on its own clock so client skew does not matter. */
+const grantedMs = (run: WireRun) =>
+  run.leaseExpiresAt === null ? 30_000 : Math.max(300, Date.parse(run.leaseExpiresAt) - Date.parse(run.updatedAt))
+
+/**
+ * Renews the lease at a third of its length until interrupted. A refusal (lease lost, run
+ * cancelled) ends it quietly: the next step boundary meets the same refusal and fails there.
+ */
+export const keepLeaseAlive = (client: Client, lease: RunLease, leaseMs: number | undefined) => {
+  const beat = request(
+    client.runs.heartbeat({
+      path: { runId: lease.run.id },
+      payload: { leaseOwner: lease.leaseOwner, leaseEpoch: lease.leaseEpoch, ...(leaseMs === undefined ? {} : { leaseMs }) }
+    }),
+    { runId: lease.run.id }
+  ).pipe(
+    Effect.as(true),
+    Effect.catchTag("TidebaseRequestError", () => Effect.succeed(true)),
+    Effect.orElseSucceed(() => false)
+  )
+  return Effect.sleep(grantedMs(lease.run) / 3).pipe(Effect.zipRight(beat), Effect.repeat({ while: (alive) => alive }))
+}

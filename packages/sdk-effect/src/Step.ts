@@ -1,0 +1,156 @@
+import type { Step as WireStep } from "@tidebase/api"
+import { inputHash } from "@tidebase/domain"
+import { Cause, Duration, Effect, Exit, Option, Schema } from "effect"
+import { errorJson } from "./ErrorJson.js"
+import { InputMismatchError, RunCancelledError, StepFailedError, StepLockedError, StepTimeoutError } from "./Errors.js"
+import type { StepFailed, WorkflowError } from "./Errors.js"
+import { request } from "./Request.js"
+import { retryPolicy } from "./RetryPolicy.js"
+import { CurrentRun } from "./RunContext.js"
+import type { RunContext } from "./RunContext.js"
+import { wireOptions } from "./StepOptions.js"
+import type { StepOptions } from "./StepOptions.js"
+
+export type StepError<E> = StepFailed<E | StepTimeoutError> | WorkflowError
+
+/**
+ * A checkpointed step. A completed checkpoint of the same name and input is returned without
+ * running `effect`; otherwise it runs under a fenced step lease, with retries and timeout, and
+ * its output is stored before it is returned.
+ */
+export const step: {
+  <A, E, R>(name: string, effect: Effect.Effect<A, E, R>): Effect.Effect<A, StepError<E>, R | CurrentRun>
+  <A, E, R>(
+    name: string,
+    options: StepOptions<A, E | StepTimeoutError>,
+    effect: Effect.Effect<A, E, R>
+  ): Effect.Effect<A, StepError<E>, R | CurrentRun>
+} = <A, E, R>(
+  name: string,
+  optionsOrEffect: StepOptions<A, E | StepTimeoutError> | Effect.Effect<A, E, R>,
+  maybeEffect?: Effect.Effect<A, E, R>
+): Effect.Effect<A, StepError<E>, R | CurrentRun> =>
+  maybeEffect === undefined
+    ? runStep(name, {}, optionsOrEffect as Effect.Effect<A, E, R>)
+    : runStep(name, optionsOrEffect as StepOptions<A, E | StepTimeoutError>, maybeEffect)
+
+const runStep = <A, E, R>(name: string, options: StepOptions<A, E | StepTimeoutError>, effect: Effect.Effect<A, E, R>) =>
+  Effect.flatMap(CurrentRun, (run): Effect.Effect<A, StepError<E>, R> => {
+    const hash = inputHash(options.input ?? null)
+    const replay = replayed(run, name, options)
+    const cached = run.checkpoints.get(name)
+    if (cached === undefined) return execute(run, name, options, hash, effect)
+    return cached.inputHash === hash
+      ? replay(cached.output)
+      : Effect.fail(new InputMismatchError({ runId: run.runId, step: name, expectedInputHash: cached.inputHash, actualInputHash: hash }))
+  })
+
+const replayed = <A>(run: RunContext, name: string, options: StepOptions<A, any>) => (output: unknown) =>
+  Effect.suspend(() => {
+    run.journal.push({ name, outcome: "replayed" })
+    return options.output === undefined
+      ? Effect.succeed(output as A)
+      : Effect.orDie(Schema.decodeUnknown(options.output)(output))
+  })
+
+const withTimeout = <A, E, R>(name: string, options: StepOptions<A, any>, effect: Effect.Effect<A, E, R>) => {
+  if (options.timeout === undefined) return effect as Effect.Effect<A, E | StepTimeoutError, R>
+  const timeout = Duration.decode(options.timeout)
+  return Effect.timeoutFail(effect, { duration: timeout, onTimeout: () => new StepTimeoutError({ step: name, timeout }) })
+}
+
+const execute = <A, E, R>(
+  run: RunContext,
+  name: string,
+  options: StepOptions<A, E | StepTimeoutError>,
+  hash: string,
+  effect: Effect.Effect<A, E, R>
+): Effect.Effect<A, StepError<E>, R> =>
+  Effect.gen(function*() {
+    const at = { runId: run.runId, step: name }
+    const steps = run.client.steps
+    const retries = yield* retryPolicy(options.retries)
+    const attempt = withTimeout(name, options, effect)
+
+    while (true) {
+      const begun = yield* request(
+        steps.begin({
+          path: { runId: run.runId },
+          payload: {
+            name,
+            inputHash: hash,
+            input: options.input ?? null,
+            options: wireOptions(options),
+            leaseOwner: run.leaseOwner,
+            leaseEpoch: run.leaseEpoch
+          }
+        }),
+        at
+      ).pipe(Effect.catchTag("RunNotFoundError", Effect.die))
+
+      switch (begun.action) {
+        case "return":
+          return yield* replayed(run, name, options)(begun.output)
+        case "input_mismatch":
+          return yield* new InputMismatchError({
+            runId: run.runId,
+            step: name,
+            expectedInputHash: begun.expectedInputHash,
+            actualInputHash: begun.actualInputHash
+          })
+        case "locked":
+          return yield* new StepLockedError({
+            runId: run.runId,
+            step: name,
+            status: begun.step.status,
+            resumeDecision: begun.step.resumeDecision
+          })
+        case "cancelled":
+          return yield* new RunCancelledError({ runId: run.runId, reason: null })
+      }
+
+      const fence = { leaseOwner: begun.leaseOwner, leaseEpoch: begun.step.attempt }
+      const path = { runId: run.runId, stepId: begun.step.id }
+      const fail = (error: unknown, retryable: boolean) =>
+        request(steps.fail({ path, payload: { ...fence, error: errorJson(error), retryable } }), at).pipe(
+          Effect.catchTag("RunNotFoundError", Effect.die),
+          Effect.map(({ step }) => step)
+        )
+
+      const exit = yield* Effect.exit(attempt)
+      if (Exit.isSuccess(exit)) {
+        const output = options.output === undefined
+          ? exit.value
+          : yield* Effect.orDie(Schema.encode(options.output)(exit.value))
+        yield* request(steps.complete({ path, payload: { ...fence, output } }), at).pipe(
+          Effect.catchTag("RunNotFoundError", Effect.die)
+        )
+        run.journal.push({ name, outcome: "executed" })
+        return exit.value
+      }
+
+      const failure = Cause.failureOption(exit.cause)
+      if (Option.isNone(failure)) {
+        // A defect still ends the attempt on the server, so the step is not left leased until expiry.
+        if (!Cause.isInterruptedOnly(exit.cause)) yield* Effect.ignore(fail(Cause.squash(exit.cause), false))
+        return yield* Effect.failCause(exit.cause as Cause.Cause<never>)
+      }
+
+      const delay = yield* retries.next(failure.value)
+      if (Option.isSome(delay)) {
+        yield* fail(failure.value, true)
+        yield* Effect.sleep(delay.value)
+        continue
+      }
+      const failed: WireStep = yield* fail(failure.value, false)
+      const resumeDecision = failed.resumeDecision ?? "safe_replay"
+      run.failures.set(failure.value, resumeDecision)
+      return yield* (new StepFailedError({
+        runId: run.runId,
+        step: name,
+        attempt: failed.attempt,
+        resumeDecision,
+        error: failure.value
+      }) as StepFailed<E | StepTimeoutError>)
+    }
+  })

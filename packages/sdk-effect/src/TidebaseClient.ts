@@ -1,0 +1,25 @@
+import { FetchHttpClient, HttpApiClient, HttpClient, HttpClientRequest } from "@effect/platform"
+import { TidebaseApi } from "@tidebase/api"
+import { Context, Effect, Layer, Option, Redacted } from "effect"
+import { TidebaseConfig } from "./TidebaseConfig.js"
+
+const make = (config: TidebaseConfig) =>
+  HttpApiClient.make(TidebaseApi, {
+    baseUrl: config.url.replace(/\/+$/, ""),
+    transformClient: Option.match(config.apiKey, {
+      onNone: () => (client: HttpClient.HttpClient) => client,
+      onSome: (key) => HttpClient.mapRequest(HttpClientRequest.bearerToken(Redacted.value(key)))
+    })
+  })
+
+/** The HTTP client derived from the api package: every route, payload and error from one contract. */
+export class TidebaseClient extends Context.Tag("@tidebase/effect/TidebaseClient")<
+  TidebaseClient,
+  Effect.Effect.Success<ReturnType<typeof make>>
+>() {
+  static readonly layer = (config: TidebaseConfig): Layer.Layer<TidebaseClient> =>
+    Layer.effect(TidebaseClient, make(config)).pipe(Layer.provide(FetchHttpClient.layer))
+
+  /** Configured from `TIDEBASE_URL` and `TIDEBASE_API_KEY`. */
+  static readonly layerConfig = Layer.unwrapEffect(Effect.map(TidebaseConfig, TidebaseClient.layer))
+}

@@ -1,0 +1,81 @@
+import type { Run, RunDetail } from "@tidebase/api"
+import { CurrentRun, Tidebase as EffectTidebase } from "@tidebase/effect"
+import type { ListRunsFilter } from "@tidebase/effect"
+import { Cause, Effect, Exit, ManagedRuntime } from "effect"
+import type { ConfigError } from "effect"
+import type { RunOptions, TidebaseOptions } from "./Options.js"
+import { makeWebhookHandler } from "./Webhook.js"
+import type { WebhookOptions } from "./Webhook.js"
+import { makeWorkflowRun } from "./WorkflowRun.js"
+import type { WorkflowRun } from "./WorkflowRun.js"
+
+export type WorkflowFn<I = any, A = unknown> = (run: WorkflowRun<I>, input: I) => A | PromiseLike<A>
+
+const env = (name: string): string | undefined => globalThis.process?.env?.[name] || undefined
+
+/** The promise SDK: `@tidebase/effect` run on a ManagedRuntime, with errors thrown as they were raised. */
+export class Tidebase {
+  readonly #runtime: ManagedRuntime.ManagedRuntime<EffectTidebase, ConfigError.ConfigError>
+  readonly #webhookSecret: string | undefined
+  readonly #workflows = new Map<string, WorkflowFn<any, any>>()
+
+  constructor(options: TidebaseOptions = {}) {
+    this.#runtime = ManagedRuntime.make(EffectTidebase.layer({ url: options.url, apiKey: options.apiKey }))
+    this.#webhookSecret = options.webhookSecret ?? env("TIDEBASE_WEBHOOK_SECRET")
+  }
+
+  async #exec<A>(effect: Effect.Effect<A, unknown, EffectTidebase>): Promise<A> {
+    const exit = await this.#runtime.runPromiseExit(effect)
+    if (Exit.isSuccess(exit)) return exit.value
+    throw Cause.squash(exit.cause)
+  }
+
+  /**
+   * Run `fn` as the workflow `name`, or resume it when `runId` names an existing run: completed
+   * steps return their checkpoints, and a completed run returns its stored result. Without `fn`,
+   * the workflow registered under `name` runs.
+   */
+  run<I = any, A = unknown>(name: string, options: RunOptions<I> = {}, fn?: WorkflowFn<I, A>): Promise<A> {
+    const workflow = fn ?? this.#workflows.get(name)
+    if (workflow === undefined) return Promise.reject(new Error(`no workflow registered as ${name}`))
+    return this.#exec(Effect.flatMap(EffectTidebase, (tide) =>
+      tide.run(name, options, (input: I) =>
+        Effect.flatMap(CurrentRun, (context) =>
+          Effect.tryPromise({
+            try: async (): Promise<A> => await workflow(makeWorkflowRun<I>(context), input),
+            catch: (error) => error
+          })))))
+  }
+
+  /** Register `fn` under `name` for `tide.run(name, options)` and the webhook handler. */
+  workflow<I = any, A = unknown>(name: string, fn: WorkflowFn<I, A>): WorkflowFn<I, A> {
+    this.#workflows.set(name, fn)
+    return fn
+  }
+
+  readonly runs = {
+    /** Create (or, with a known `runId`, get) a run without executing anything. */
+    create: (name: string, options: RunOptions = {}): Promise<Run> =>
+      this.#exec(Effect.flatMap(EffectTidebase, (tide) => Effect.map(tide.runs.create(name, options), ({ run }) => run))),
+    get: (runId: string): Promise<RunDetail> => this.#exec(Effect.flatMap(EffectTidebase, (tide) => tide.runs.get(runId))),
+    list: (filter: ListRunsFilter = {}): Promise<ReadonlyArray<Run>> =>
+      this.#exec(Effect.flatMap(EffectTidebase, (tide) => tide.runs.list(filter)))
+  }
+
+  /** A `(Request) => Promise<Response>` handler for recovery (`run.resume`) and push (`run.invoke`) webhooks. */
+  webhook(options: WebhookOptions = {}): (request: Request) => Promise<Response> {
+    return makeWebhookHandler(this.#webhookSecret, ({ runId, workflowName }) => {
+      const workflow = this.#workflows.get(workflowName)
+      if (workflow === undefined) return undefined
+      return this.run(workflowName, { runId }, workflow).then(
+        () => undefined,
+        (error) => console.error(`tidebase: run ${runId} (${workflowName}) failed`, error)
+      )
+    }, options)
+  }
+
+  /** Releases the runtime; pending runs keep their leases until they expire. */
+  close(): Promise<void> {
+    return this.#runtime.dispose()
+  }
+}
