@@ -38,10 +38,17 @@ const toSdkError = (runId: string, step: string | null, e: { readonly _tag: stri
     case "RequestError":
     case "ResponseError":
     case "ParseError":
-      return new TidebaseRequestError({ reason: error.message, cause: error })
+      return new TidebaseRequestError({ reason: withRootCause(error), cause: error })
     default:
       return e
   }
+}
+
+/** "Transport error (POST …)" says little on its own; the innermost cause says why (ECONNREFUSED, …). */
+const withRootCause = (error: Error) => {
+  let root: unknown = error
+  while (root instanceof Error && root.cause instanceof Error) root = root.cause
+  return root === error || !(root instanceof Error) ? error.message : `${error.message}: ${root.message}`
 }
 
 /**

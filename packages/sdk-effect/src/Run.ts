@@ -116,8 +116,10 @@ const describeFailure = (context: RunContext, error: unknown): { error: unknown;
     case "InputMismatchError":
       return { error: { ...asObject(errorJson(error)), step: e.step }, failureClass: "input_mismatch" }
   }
-  const decision = context.failures.get(error)
-  return { error: errorJson(error), failureClass: decision ?? null }
+  const failed = context.failures.get(error)
+  return failed === undefined
+    ? { error: errorJson(error), failureClass: null }
+    : { error: { ...asObject(errorJson(error)), ...failed }, failureClass: failed.resumeDecision }
 }
 
 const asObject = (json: unknown): Record<string, unknown> =>

@@ -20,10 +20,10 @@ export interface RunContext {
   readonly leaseEpoch: number
   readonly client: Context.Tag.Service<TidebaseClient>
   readonly checkpoints: ReadonlyMap<string, Checkpoint>
-  /** Steps in the order this invocation met them; a run has one fiber of steps at a time. */
+  /** Steps in the order this invocation finished them. */
   readonly journal: Array<StepRecord>
   /** Final step failures by their error value, so the run records the decision even when the caller rethrows the bare error. */
-  readonly failures: Map<unknown, ResumeDecision>
+  readonly failures: Map<unknown, { readonly step: string; readonly resumeDecision: ResumeDecision }>
 }
 
 export class CurrentRun extends Context.Tag("@tidebase/effect/CurrentRun")<CurrentRun, RunContext>() {}

@@ -144,7 +144,7 @@ const execute = <A, E, R>(
       }
       const failed: WireStep = yield* fail(failure.value, false)
       const resumeDecision = failed.resumeDecision ?? "safe_replay"
-      run.failures.set(failure.value, resumeDecision)
+      run.failures.set(failure.value, { step: name, resumeDecision })
       return yield* (new StepFailedError({
         runId: run.runId,
         step: name,

@@ -1,0 +1,45 @@
+import { Tidebase } from "@tidebase/sdk"
+import { generateReport } from "./workflow.js"
+
+const url = process.env.TIDEBASE_URL ?? "http://localhost:7373"
+const resumeId = process.env.TIDEBASE_RUN_ID
+const failWrite = process.env.FAIL_WRITE === "1"
+const runId = resumeId ?? `report_${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`
+const topic = process.argv[2] ?? "durable AI agents"
+
+const tide = new Tidebase({ url })
+console.log(`${resumeId === undefined ? "Starting" : "Resuming"} run ${runId} on ${url}`)
+
+const executed: Array<string> = []
+let replayed: ReadonlyArray<string> = []
+const workflow = generateReport({
+  failWrite,
+  onExecute: (step) => {
+    executed.push(step)
+    console.log(`  ▶ ${step}: executing`)
+  }
+})
+
+const summary = () => {
+  console.log(`\nReplayed from checkpoints: ${replayed.length === 0 ? "(none)" : replayed.join(", ")}`)
+  console.log(`Executed: ${executed.length === 0 ? "(none)" : executed.join(", ")}`)
+}
+
+try {
+  const report = await tide.run("generate-report", { runId, input: { topic } }, async (run, input) => {
+    try {
+      return await workflow(run, input)
+    } finally {
+      replayed = run.replayed
+    }
+  })
+  summary()
+  console.log(`\nRun ${runId} completed:\n\n${report}`)
+} catch (error) {
+  summary()
+  console.error(`\nRun ${runId} failed: ${error instanceof Error ? error.message : String(error)}`)
+  console.error(`Resume it (plan and fetch-sources replay, only write-report runs):\n  TIDEBASE_RUN_ID=${runId} npm run example`)
+  process.exitCode = 1
+} finally {
+  await tide.close()
+}

@@ -1,0 +1,34 @@
+import { Tidebase } from "@tidebase/sdk"
+import { Effect } from "effect"
+import { TestServer } from "../../../test/TestServer.js"
+
+/** A promise-SDK client against the suite's real server, closed after `body`. */
+export const withTide = (body: (tide: Tidebase, url: string) => Promise<void>) =>
+  Effect.flatMap(TestServer, ({ url }) =>
+    Effect.promise(async () => {
+      const tide = new Tidebase({ url })
+      try {
+        await body(tide, url)
+      } finally {
+        await tide.close()
+      }
+    }))
+
+export const newRunId = (prefix = "sdk") => `${prefix}-${crypto.randomUUID()}`
+
+export class Crash extends Error {
+  override readonly name = "Crash"
+}
+
+/** Runs `fn`, expecting it to reject, and returns what it rejected with. */
+export const rejection = async (fn: () => Promise<unknown>): Promise<unknown> => {
+  try {
+    await fn()
+  } catch (error) {
+    return error
+  }
+  throw new Error("expected a rejection")
+}
+
+export const eventsOfType = (events: ReadonlyArray<{ readonly type: string; readonly payload: unknown }>, type: string) =>
+  events.filter((e) => e.type === type).map((e) => e.payload as Record<string, any>)
