@@ -48,3 +48,13 @@ export const createTestDatabase = async (): Promise<TestDatabase> => {
   )
   return { url, close: () => Effect.runPromise(Scope.close(scope, Exit.void)) }
 }
+
+/** An empty database beside the suite's (same server), for tests that need a blank slate. */
+export const createScratchDatabase = async (suiteUrl: string): Promise<TestDatabase> => {
+  const name = `tidebase_scratch_${randomUUID().replaceAll("-", "").slice(0, 16)}`
+  await adminQuery(suiteUrl, `create database ${name}`)
+  return {
+    url: withDatabase(suiteUrl, name),
+    close: () => adminQuery(suiteUrl, `drop database if exists ${name} with (force)`)
+  }
+}

