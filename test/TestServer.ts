@@ -21,7 +21,7 @@ export const testConfig = (overrides: Partial<ServerConfig> = {}): ServerConfig 
 })
 
 /** A real server on a random port over the suite's migrated database. */
-export const TestServerLive = (overrides: Partial<ServerConfig> = {}) =>
+export const TestServerLive = (overrides: Partial<ServerConfig> = {}, databaseUrl: string = inject("databaseUrl")) =>
   Layer.effect(
     TestServer,
     HttpServer.addressWith((address) =>
@@ -29,7 +29,7 @@ export const TestServerLive = (overrides: Partial<ServerConfig> = {}) =>
     )
   ).pipe(
     Layer.provide(HttpServerLive(testConfig(overrides))),
-    Layer.provide(pgClientLayer(Redacted.make(inject("databaseUrl"))))
+    Layer.provide(pgClientLayer(Redacted.make(databaseUrl)))
   )
 
 export interface Reply<A = any> {
