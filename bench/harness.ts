@@ -1,4 +1,5 @@
 import type { ChildProcess } from "node:child_process"
+import { readFileSync } from "node:fs"
 import pg from "pg"
 import { createTestDatabase } from "../test/TestDatabase.js"
 import { startServerProcess } from "./serverProcess.js"
@@ -101,5 +102,16 @@ export const startBenchEnvironment = async (options: { readonly serverNodeArgs?:
   } catch (error) {
     await database.close()
     throw error
+  }
+}
+
+/** A process's CPU time (user + system) in ms, from /proc; NaN where there is no /proc. */
+export const processCpuMs = (pid: number): number => {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")
+    const ticksPerSecond = 100
+    return ((Number(fields[11]) + Number(fields[12])) * 1_000) / ticksPerSecond
+  } catch {
+    return Number.NaN
   }
 }

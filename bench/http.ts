@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto"
-import { measureThroughput } from "./harness.js"
+import { measureThroughput, processCpuMs } from "./harness.js"
+import type { Throughput } from "./harness.js"
 import { jsonClient } from "./httpClient.js"
 import type { JsonClient } from "./httpClient.js"
 import { rawFigures } from "./raw.js"
@@ -43,28 +44,29 @@ const checkpoint = (client: JsonClient) => async (cursor: RunCursor) => {
 }
 
 const checkpointRate = async (context: BenchContext, client: JsonClient, runs: number) =>
-  measureThroughput(runs, (worker) => startRun(client, worker), checkpoint(client), context.measure)
+  measureThroughput(runs, (worker) => startRun(client, worker), checkpoint(client), context.measure, () =>
+    processCpuMs(context.env.serverPid))
+
+const cpuPerCheckpoint = (t: Throughput) => ((t.counterDelta ?? Number.NaN) / t.count).toFixed(2)
 
 export const httpSection: Section = {
   name: "HTTP checkpoints",
   run: async (context) => {
     const client = jsonClient(context.env.serverUrl)
     try {
+      const sequential = await checkpointRate(context, client, 1)
+      const concurrent = await checkpointRate(context, client, 20)
       const figures: Array<Figure> = [
-        {
-          key: httpFigures.sequential1,
-          label: "HTTP new-step checkpoints (1 run)",
-          clients: 1,
-          throughput: await checkpointRate(context, client, 1)
-        },
-        {
-          key: httpFigures.concurrent20,
-          label: "HTTP new-step checkpoints (20 runs)",
-          clients: 20,
-          throughput: await checkpointRate(context, client, 20)
-        }
+        { key: httpFigures.sequential1, label: "HTTP new-step checkpoints (1 run)", clients: 1, throughput: sequential },
+        { key: httpFigures.concurrent20, label: "HTTP new-step checkpoints (20 runs)", clients: 20, throughput: concurrent }
       ]
-      return { figures, notes: [`HTTP client: ${client.name}; a checkpoint is steps/begin + steps/:id/complete`] }
+      return {
+        figures,
+        notes: [
+          `HTTP client: ${client.name}; a checkpoint is steps/begin + steps/:id/complete`,
+          `server process CPU (user+sys) per checkpoint: ${cpuPerCheckpoint(sequential)} ms with 1 run, ${cpuPerCheckpoint(concurrent)} ms with 20 runs`
+        ]
+      }
     } finally {
       client.close()
     }

@@ -14,6 +14,8 @@ export interface Throughput {
   readonly count: number
   readonly p50Ms: number
   readonly p99Ms: number
+  /** How much `counter` grew over the measured window. */
+  readonly counterDelta?: number
 }
 
 const percentile = (sorted: ReadonlyArray<number>, p: number) =>
@@ -22,20 +24,28 @@ const percentile = (sorted: ReadonlyArray<number>, p: number) =>
 /**
  * Runs `workers` loops of `op` back-to-back: a warm-up whose operations are discarded, then
  * a fixed window in which every operation that finishes counts (completions, so operations
- * straddling either edge balance out). Each worker gets its index
- * and prepares its own state (a run, a connection) before the clock starts.
+ * straddling either edge balance out). Each worker gets its index and prepares its own
+ * state (a run, a connection) before the clock starts. `counter` is a cumulative reading
+ * (say a process's CPU time) taken at the window's edges.
  */
 export const measureThroughput = async <S>(
   workers: number,
   prepare: (worker: number) => Promise<S>,
   op: (state: S) => Promise<void>,
-  options: MeasureOptions = defaultMeasureOptions()
+  options: MeasureOptions = defaultMeasureOptions(),
+  counter?: () => number
 ): Promise<Throughput> => {
   const states = await Promise.all(Array.from({ length: workers }, (_, i) => prepare(i)))
   const start = performance.now()
   const measureFrom = start + options.warmupMs
   const measureUntil = measureFrom + options.durationMs
   const latencies: Array<number> = []
+  let counterAtStart = Number.NaN
+  let counterAtEnd = Number.NaN
+  const edges = counter === undefined ? [] : [
+    setTimeout(() => (counterAtStart = counter()), options.warmupMs),
+    setTimeout(() => (counterAtEnd = counter()), options.warmupMs + options.durationMs)
+  ]
   const loop = async (state: S) => {
     while (performance.now() < measureUntil) {
       const began = performance.now()
@@ -45,11 +55,13 @@ export const measureThroughput = async <S>(
     }
   }
   await Promise.all(states.map(loop))
+  edges.forEach(clearTimeout)
   latencies.sort((a, b) => a - b)
   return {
     perSecond: latencies.length / (options.durationMs / 1_000),
     count: latencies.length,
     p50Ms: percentile(latencies, 0.5),
-    p99Ms: percentile(latencies, 0.99)
+    p99Ms: percentile(latencies, 0.99),
+    ...(counter === undefined ? {} : { counterDelta: counterAtEnd - counterAtStart })
   }
 }

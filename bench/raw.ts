@@ -6,7 +6,8 @@ export const rawFigures = {
   insert1: "raw.insert.1",
   insert20: "raw.insert.20",
   notify1: "raw.insertNotify.1",
-  notify20: "raw.insertNotify.20"
+  notify20: "raw.insertNotify.20",
+  transaction1: "raw.transaction5.1"
 } as const
 
 const NOTIFY_CHANNEL = "bench_raw"
@@ -18,14 +19,21 @@ const insertAndNotify = `
   with i as (insert into bench_raw (v) values ($1) returning id)
   select pg_notify('${NOTIFY_CHANNEL}', i.id::text) from i`
 
+// Five round trips, one commit: the shape of a server command today (begin, load, append, project, commit).
+const fiveRoundTrips = async (client: pg.Client) => {
+  await client.query("begin")
+  for (let i = 0; i < 3; i++) await client.query(plainInsert, [value])
+  await client.query("commit")
+}
+
 const connect = async (url: string) => {
   const client = new pg.Client({ connectionString: url })
   await client.connect()
   return client
 }
 
-/** Autocommit single-row inserts, back-to-back, on `clients` connections of their own. */
-const insertRate = async (context: BenchContext, clients: number, text: string) => {
+/** `op` back-to-back on `clients` connections of their own. */
+const commitRate = async (context: BenchContext, clients: number, op: (client: pg.Client) => Promise<unknown>) => {
   const connections: Array<pg.Client> = []
   try {
     return await measureThroughput(
@@ -36,7 +44,7 @@ const insertRate = async (context: BenchContext, clients: number, text: string) 
         return client
       },
       async (client) => {
-        await client.query(text, [value])
+        await op(client)
       },
       context.measure
     )
@@ -55,13 +63,15 @@ export const rawSection: Section = {
       await setup.query("create table if not exists bench_raw (id bigserial primary key, v jsonb not null)")
       await listener.query(`listen ${NOTIFY_CHANNEL}`)
       const figures: Array<Figure> = []
-      const add = async (key: string, label: string, clients: number, text: string) => {
-        figures.push({ key, label, clients, throughput: await insertRate(context, clients, text) })
+      const add = async (key: string, label: string, clients: number, op: (client: pg.Client) => Promise<unknown>) => {
+        figures.push({ key, label, clients, throughput: await commitRate(context, clients, op) })
       }
-      await add(rawFigures.insert1, "raw INSERT commits", 1, plainInsert)
-      await add(rawFigures.insert20, "raw INSERT commits", 20, plainInsert)
-      await add(rawFigures.notify1, "raw INSERT + pg_notify commits", 1, insertAndNotify)
-      await add(rawFigures.notify20, "raw INSERT + pg_notify commits", 20, insertAndNotify)
+      const statement = (text: string) => (client: pg.Client) => client.query(text, [value])
+      await add(rawFigures.insert1, "raw INSERT commits", 1, statement(plainInsert))
+      await add(rawFigures.insert20, "raw INSERT commits", 20, statement(plainInsert))
+      await add(rawFigures.notify1, "raw INSERT + pg_notify commits", 1, statement(insertAndNotify))
+      await add(rawFigures.notify20, "raw INSERT + pg_notify commits", 20, statement(insertAndNotify))
+      await add(rawFigures.transaction1, "raw BEGIN, 3 INSERTs, COMMIT", 1, fiveRoundTrips)
       return { figures }
     } finally {
       await Promise.all([setup.end(), listener.end()])
@@ -69,6 +79,7 @@ export const rawSection: Section = {
   },
   ratios: [
     { label: "INSERT+NOTIFY / INSERT, 1 client", numerator: rawFigures.notify1, denominator: rawFigures.insert1 },
-    { label: "INSERT+NOTIFY / INSERT, 20 clients", numerator: rawFigures.notify20, denominator: rawFigures.insert20 }
+    { label: "INSERT+NOTIFY / INSERT, 20 clients", numerator: rawFigures.notify20, denominator: rawFigures.insert20 },
+    { label: "5-round-trip tx / INSERT, 1 client", numerator: rawFigures.transaction1, denominator: rawFigures.insert1 }
   ]
 }

@@ -43,7 +43,7 @@ const waitForHealth = async (url: string, child: ChildProcess, output: () => str
   while (Date.now() < deadline) {
     if (exited(child)) throw new Error(`server exited (code ${child.exitCode}, signal ${child.signalCode}) before /health answered:\n${output()}`)
     try {
-      const response = await fetch(`${url}/health`)
+      const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2_000) })
       if (response.ok) return
     } catch {
       // not listening yet
