@@ -63,7 +63,7 @@ export const httpSection: Section = {
       return {
         figures,
         notes: [
-          `HTTP client: ${client.name}; a checkpoint is steps/begin + steps/:id/complete`,
+          `HTTP client: ${client.name} (BENCH_HTTP_CLIENT=fetch for undici); a checkpoint is steps/begin + steps/:id/complete`,
           `server process CPU (user+sys) per checkpoint: ${cpuPerCheckpoint(sequential)} ms with 1 run, ${cpuPerCheckpoint(concurrent)} ms with 20 runs`
         ]
       }
