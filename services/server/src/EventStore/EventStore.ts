@@ -23,13 +23,16 @@ export class EventStore extends Effect.Service<EventStore>()("Tidebase/EventStor
     /**
      * Appends in the caller's transaction, which must hold the stream's head row lock
      * (taken when the aggregate was loaded): that lock is what keeps `seq` gap-free under
-     * concurrent writers. One statement appends, moves the head and notifies listeners.
+     * concurrent writers. One statement appends, moves the head, applies every inline
+     * projection and notifies listeners: a checkpoint costs one round trip past the lock.
      */
     const append = Effect.fn("EventStore.append")(function*(change: StreamChange) {
       if (change.events.length === 0) return
       const expected = change.before.version
       const next = expected + change.events.length
       const stored = JSON.stringify(change.events.map(toStored))
+      const projected = projections.all.flatMap((projection) => projection.writes(change))
+        .map((write, i) => sql`, ${sql.literal(`projected_${i}`)} as (${write})`)
       const heads = yield* sql<{ version: number }>`
         with appended as (
           insert into events (stream_id, seq, type, payload, created_at)
@@ -39,11 +42,10 @@ export class EventStore extends Effect.Service<EventStore>()("Tidebase/EventStor
         ), head as (
           update event_streams set version = ${next} where stream_id = ${change.streamId} and version = ${expected}
           returning version
-        )
+        ) ${sql.join("", false)(projected)}
         select h.version, pg_notify(${EVENTS_CHANNEL}, ${change.streamId} || ':' || h.version::text)
         from head h, (select count(*) from appended) a`
       if (heads.length !== 1) return yield* Effect.dieMessage(`stream ${change.streamId} moved past version ${expected} under its lock`)
-      for (const projection of projections.all) yield* projection.apply(change)
     }, Effect.orDie)
 
     /** Creates the stream's head if missing; returns whether this call created it. */

@@ -1,6 +1,5 @@
-import type { SqlError } from "@effect/sql"
+import type { Statement } from "@effect/sql"
 import type { RunAggregate, RunEvent } from "@tidebase/domain"
-import type { Effect } from "effect"
 
 /** What one append did to a stream: the events, and the aggregate before and after them. */
 export interface StreamChange {
@@ -11,11 +10,12 @@ export interface StreamChange {
 }
 
 /**
- * An inline read model: applied in the append's transaction, so anything a later decision
- * reads is consistent with the events; `tables` are what a rebuild truncates and refolds.
+ * An inline read model. Its writes for a change run inside the append's own statement
+ * (as data-modifying CTEs), so anything a later decision reads is consistent with the
+ * events at no extra round trip; `tables` are what a rebuild truncates and refolds.
  */
 export interface Projection {
   readonly name: string
   readonly tables: ReadonlyArray<string>
-  readonly apply: (change: StreamChange) => Effect.Effect<void, SqlError.SqlError>
+  readonly writes: (change: StreamChange) => ReadonlyArray<Statement.Fragment>
 }

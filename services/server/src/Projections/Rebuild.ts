@@ -33,9 +33,8 @@ export class ProjectionRebuilder extends Effect.Service<ProjectionRebuilder>()("
         const stored = yield* events.readStream(streamId, 0, Number.MAX_SAFE_INTEGER)
         const decoded = stored.map((e) => fromStored(e.type, e.payload))
         const after = fold(decoded)
-        for (const projection of all) {
-          yield* projection.apply({ streamId, events: decoded, before: emptyAggregate, after })
-        }
+        const change = { streamId, events: decoded, before: emptyAggregate, after }
+        for (const write of all.flatMap((projection) => projection.writes(change))) yield* sql`${write}`
       }
       return streams.length
     })

@@ -9,30 +9,29 @@ export class RunProjection extends Effect.Service<RunProjection>()("Tidebase/Run
     const projection: Projection = {
       name: "runs",
       tables: ["runs"],
-      apply: ({ after, before }) =>
-        Effect.gen(function*() {
-          const run = after.run
-          if (run === undefined || run === before.run) return
-          const row = {
-            id: run.id,
-            workflowName: run.workflowName,
-            input: jsonParam(run.input ?? {}),
-            metadata: jsonParam(run.metadata ?? {}),
-            status: run.status,
-            result: jsonParam(run.result),
-            error: jsonParam(run.error),
-            recoveryWebhook: run.recoveryWebhook,
-            channels: jsonParam(run.channels),
-            leaseOwner: run.leaseOwner,
-            leaseExpiresAt: run.leaseExpiresAt,
-            attempt: run.attempt,
-            failureClass: run.failureClass,
-            createdAt: run.createdAt,
-            updatedAt: run.updatedAt,
-            completedAt: run.completedAt
-          }
-          yield* sql`insert into runs ${sql.insert(row)} on conflict (id) do update set ${sql.update(row, ["id"])}`
-        })
+      writes: ({ after, before }) => {
+        const run = after.run
+        if (run === undefined || run === before.run) return []
+        const row = {
+          id: run.id,
+          workflowName: run.workflowName,
+          input: jsonParam(run.input ?? {}),
+          metadata: jsonParam(run.metadata ?? {}),
+          status: run.status,
+          result: jsonParam(run.result),
+          error: jsonParam(run.error),
+          recoveryWebhook: run.recoveryWebhook,
+          channels: jsonParam(run.channels),
+          leaseOwner: run.leaseOwner,
+          leaseExpiresAt: run.leaseExpiresAt,
+          attempt: run.attempt,
+          failureClass: run.failureClass,
+          createdAt: run.createdAt,
+          updatedAt: run.updatedAt,
+          completedAt: run.completedAt
+        }
+        return [sql`insert into runs ${sql.insert(row)} on conflict (id) do update set ${sql.update(row, ["id"])}`]
+      }
     }
     return projection
   })

@@ -9,32 +9,29 @@ export class StepProjection extends Effect.Service<StepProjection>()("Tidebase/S
     const projection: Projection = {
       name: "steps",
       tables: ["steps"],
-      apply: ({ after, before, streamId }) =>
-        Effect.gen(function*() {
-          for (const step of after.steps.values()) {
-            if (before.steps.get(step.name) === step) continue
-            const row = {
-              id: step.id,
-              runId: streamId,
-              name: step.name,
-              inputHash: step.inputHash,
-              input: jsonParam(step.input),
-              options: jsonParam(step.options),
-              resumeContract: jsonParam(step.resumeContract),
-              status: step.status,
-              output: jsonParam(step.output),
-              error: jsonParam(step.error),
-              resumeDecision: step.resumeDecision,
-              leaseOwner: step.leaseOwner,
-              leaseExpiresAt: step.leaseExpiresAt,
-              attempt: step.attempt,
-              startedAt: step.startedAt,
-              completedAt: step.completedAt,
-              createdAt: step.createdAt,
-              updatedAt: step.updatedAt
-            }
-            yield* sql`insert into steps ${sql.insert(row)} on conflict (id) do update set ${sql.update(row, ["id"])}`
+      writes: ({ after, before, streamId }) =>
+        [...after.steps.values()].filter((step) => before.steps.get(step.name) !== step).map((step) => {
+          const row = {
+            id: step.id,
+            runId: streamId,
+            name: step.name,
+            inputHash: step.inputHash,
+            input: jsonParam(step.input),
+            options: jsonParam(step.options),
+            resumeContract: jsonParam(step.resumeContract),
+            status: step.status,
+            output: jsonParam(step.output),
+            error: jsonParam(step.error),
+            resumeDecision: step.resumeDecision,
+            leaseOwner: step.leaseOwner,
+            leaseExpiresAt: step.leaseExpiresAt,
+            attempt: step.attempt,
+            startedAt: step.startedAt,
+            completedAt: step.completedAt,
+            createdAt: step.createdAt,
+            updatedAt: step.updatedAt
           }
+          return sql`insert into steps ${sql.insert(row)} on conflict (id) do update set ${sql.update(row, ["id"])}`
         })
     }
     return projection
