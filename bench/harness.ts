@@ -1,4 +1,3 @@
-import type { ChildProcess } from "node:child_process"
 import { readFileSync } from "node:fs"
 import pg from "pg"
 import { createTestDatabase } from "../test/TestDatabase.js"
@@ -58,17 +57,6 @@ const describePostgres = async (url: string, source: string): Promise<PostgresIn
   }
 }
 
-/** Last resort: whatever happens to this process, the server child does not outlive it. */
-const children = new Set<ChildProcess>()
-process.on("exit", () => {
-  for (const child of children) child.kill("SIGKILL")
-})
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.on(signal, () => {
-    for (const child of children) child.kill("SIGTERM")
-  })
-}
-
 /**
  * A fresh database and a server process over it (migrated by the server at boot). `stop`
  * ends the server first so its connections are gone before the database is dropped.
@@ -80,11 +68,7 @@ export const startBenchEnvironment = async (options: { readonly serverNodeArgs?:
     const postgres = await describePostgres(database.url, source)
     const server = await startServerProcess({
       databaseUrl: database.url,
-      nodeArgs: options.serverNodeArgs ?? [],
-      onSpawn: (child) => {
-        children.add(child)
-        child.once("exit", () => children.delete(child))
-      }
+      nodeArgs: options.serverNodeArgs ?? []
     })
     return {
       databaseUrl: database.url,

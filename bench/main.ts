@@ -3,11 +3,12 @@ import { defaultMeasureOptions, startBenchEnvironment } from "./harness.js"
 import type { BenchEnvironment } from "./harness.js"
 import { httpSection } from "./http.js"
 import { rawSection } from "./raw.js"
+import { transportSection } from "./transport.js"
 import { figureTable, ratioTable } from "./report.js"
 import type { Figure, Section } from "./section.js"
 
 /** In order: later sections may compare against earlier figures (the raw rates come first). */
-const sections: ReadonlyArray<Section> = [rawSection, httpSection]
+const sections: ReadonlyArray<Section> = [rawSection, transportSection, httpSection]
 
 const serverNodeArgs = () => {
   const dir = process.env.BENCH_SERVER_CPU_PROF

@@ -17,6 +17,23 @@ export const freePort = () =>
     })
   })
 
+/** Last resort: whatever happens to this process, no child of the bench outlives it. */
+const children = new Set<ChildProcess>()
+process.on("exit", () => {
+  for (const child of children) child.kill("SIGKILL")
+})
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    for (const child of children) child.kill("SIGTERM")
+  })
+}
+
+export const trackChild = (child: ChildProcess) => {
+  children.add(child)
+  child.once("exit", () => children.delete(child))
+  return child
+}
+
 export interface ServerProcess {
   readonly url: string
   readonly pid: number
@@ -24,9 +41,9 @@ export interface ServerProcess {
   readonly stop: (graceMs?: number) => Promise<void>
 }
 
-const exited = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null
+export const exited = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null
 
-const waitForExit = (child: ChildProcess, ms: number) =>
+export const waitForExit = (child: ChildProcess, ms: number) =>
   new Promise<boolean>((resolve) => {
     if (exited(child)) return resolve(true)
     const timer = setTimeout(() => resolve(false), ms)
@@ -61,11 +78,10 @@ export const startServerProcess = async (options: {
   readonly databaseUrl: string
   readonly nodeArgs?: ReadonlyArray<string>
   readonly env?: Record<string, string>
-  readonly onSpawn?: (child: ChildProcess) => void
 }): Promise<ServerProcess> => {
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
-  const child = spawn(
+  const child = trackChild(spawn(
     process.execPath,
     [...(options.nodeArgs ?? []), "--import", "tsx", "packages/cli/src/bin.ts", "start"],
     {
@@ -73,8 +89,7 @@ export const startServerProcess = async (options: {
       env: { ...process.env, ...options.env, DATABASE_URL: options.databaseUrl, PORT: String(port), HOST: "127.0.0.1" },
       stdio: ["ignore", "pipe", "pipe"]
     }
-  )
-  options.onSpawn?.(child)
+  ))
   let tail = ""
   const keep = (chunk: Buffer) => {
     tail = (tail + chunk.toString()).slice(-8_000)
