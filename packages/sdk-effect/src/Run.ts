@@ -37,15 +37,18 @@ export const runWorkflow = <A, E, R>(
   body: (input: unknown) => Effect.Effect<A, E, R>
 ): Effect.Effect<A, E | WorkflowError, Exclude<R, CurrentRun>> =>
   Effect.gen(function*() {
-    const { run } = yield* request(client.runs.create({ path: { workflowName }, payload: createPayload(options) }), {
+    const { created, run } = yield* request(client.runs.create({ path: { workflowName }, payload: createPayload(options) }), {
       runId: options.runId ?? ""
     })
-    const { lease, run: begun } = yield* acquireRunLease(client, run.id, options.leaseMs)
+    // Checkpoints never change once written, so reading them while the lease is taken is safe:
+    // anything completed after the read is still answered `return` by steps/begin.
+    const [{ lease, run: begun, waited }, prefetched] = yield* Effect.all([
+      acquireRunLease(client, run.id, options.leaseMs),
+      created ? Effect.succeed([]) : readCheckpoints(client, run.id)
+    ], { concurrency: 2 })
     if (lease === null) return yield* storedResult(options, begun)
+    const checkpoints = waited ? yield* readCheckpoints(client, run.id) : prefetched
 
-    const { checkpoints } = yield* request(client.runs.checkpoints({ path: { runId: run.id } }), { runId: run.id }).pipe(
-      Effect.catchTag("RunNotFoundError", Effect.die)
-    )
     const context: RunContext = {
       runId: run.id,
       workflowName,
@@ -71,6 +74,12 @@ const createPayload = (options: RunOptions<any>) => ({
   ...(options.recoveryWebhook === undefined ? {} : { recoveryWebhook: options.recoveryWebhook }),
   ...(options.channels === undefined ? {} : { channels: options.channels })
 })
+
+const readCheckpoints = (client: Client, runId: string) =>
+  request(client.runs.checkpoints({ path: { runId } }), { runId }).pipe(
+    Effect.catchTag("RunNotFoundError", Effect.die),
+    Effect.map(({ checkpoints }) => checkpoints)
+  )
 
 /** Begin hands back a completed run as is: its stored result is the answer. */
 const storedResult = <A>(options: RunOptions<A>, run: WireRun) =>

@@ -23,18 +23,21 @@ const leaseWait = Schedule.exponential("20 millis").pipe(Schedule.union(Schedule
  */
 export const acquireRunLease = (client: Client, runId: string, leaseMs: number | undefined) => {
   const owner = `worker_${crypto.randomUUID().replaceAll("-", "")}`
-  return request(
+  let attempts = 0
+  return Effect.suspend(() => (attempts++, request(
     client.runs.begin({
       path: { runId },
       headers: { "x-tidebase-worker": owner },
       payload: leaseMs === undefined ? {} : { leaseMs }
     }),
     { runId }
-  ).pipe(
+  ))).pipe(
     Effect.retry({ schedule: leaseWait, while: (e) => e._tag === "LeaseHeld" }),
     Effect.catchTags({ LeaseHeld: Effect.die, RunNotFoundError: Effect.die }),
     Effect.map(({ leaseOwner, run }) => ({
       run,
+      /** Another invocation held the run first, so it may have checkpointed more since. */
+      waited: attempts > 1,
       lease: leaseOwner === null ? null : { run, leaseOwner, leaseEpoch: run.attempt } satisfies RunLease
     }))
   )

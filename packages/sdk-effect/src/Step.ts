@@ -35,23 +35,36 @@ export const step: {
     : runStep(name, optionsOrEffect as StepOptions<A, E | StepTimeoutError>, maybeEffect)
 
 const runStep = <A, E, R>(name: string, options: StepOptions<A, E | StepTimeoutError>, effect: Effect.Effect<A, E, R>) =>
-  Effect.flatMap(CurrentRun, (run): Effect.Effect<A, StepError<E>, R> => {
-    const hash = inputHash(options.input ?? null)
-    const replay = replayed(run, name, options)
-    const cached = run.checkpoints.get(name)
-    if (cached === undefined) return execute(run, name, options, hash, effect)
-    return cached.inputHash === hash
-      ? replay(cached.output)
-      : Effect.fail(new InputMismatchError({ runId: run.runId, step: name, expectedInputHash: cached.inputHash, actualInputHash: hash }))
-  })
+  Effect.flatMap(CurrentRun, (run): Effect.Effect<A, StepError<E>, R> =>
+    fromCheckpoint(run, name, options) ?? execute(run, name, options, inputHash(options.input ?? null), effect))
+
+/**
+ * The step's result from the checkpoints prefetched when the run began, decided synchronously
+ * and without a round trip; undefined when the step has no prefetched checkpoint.
+ */
+export const fromCheckpoint = <A>(
+  run: RunContext,
+  name: string,
+  options: StepOptions<A, any>
+): Exit.Exit<A, InputMismatchError> | undefined => {
+  const cached = run.checkpoints.get(name)
+  if (cached === undefined) return undefined
+  const hash = inputHash(options.input ?? null)
+  if (cached.inputHash !== hash) {
+    return Exit.fail(new InputMismatchError({ runId: run.runId, step: name, expectedInputHash: cached.inputHash, actualInputHash: hash }))
+  }
+  return replayedSync(run, name, options, cached.output)
+}
+
+const replayedSync = <A>(run: RunContext, name: string, options: StepOptions<A, any>, output: unknown): Exit.Exit<A, never> => {
+  run.journal.push({ name, outcome: "replayed" })
+  if (options.output === undefined) return Exit.succeed(output as A)
+  const decoded = Schema.decodeUnknownEither(options.output)(output)
+  return decoded._tag === "Right" ? Exit.succeed(decoded.right) : Exit.die(decoded.left)
+}
 
 const replayed = <A>(run: RunContext, name: string, options: StepOptions<A, any>) => (output: unknown) =>
-  Effect.suspend(() => {
-    run.journal.push({ name, outcome: "replayed" })
-    return options.output === undefined
-      ? Effect.succeed(output as A)
-      : Effect.orDie(Schema.decodeUnknown(options.output)(output))
-  })
+  Effect.suspend(() => replayedSync(run, name, options, output))
 
 const withTimeout = <A, E, R>(name: string, options: StepOptions<A, any>, effect: Effect.Effect<A, E, R>) => {
   if (options.timeout === undefined) return effect as Effect.Effect<A, E | StepTimeoutError, R>

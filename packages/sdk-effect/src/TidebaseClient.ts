@@ -17,8 +17,11 @@ export class TidebaseClient extends Context.Tag("@tidebase/effect/TidebaseClient
   TidebaseClient,
   Effect.Effect.Success<ReturnType<typeof make>>
 >() {
-  static readonly layer = (config: TidebaseConfig): Layer.Layer<TidebaseClient> =>
-    Layer.effect(TidebaseClient, make(config)).pipe(Layer.provide(FetchHttpClient.layer))
+  /** Over `fetch` by default (Node 20+, browsers, edge runtimes); any `HttpClient` layer can replace it. */
+  static readonly layer = (
+    config: TidebaseConfig,
+    httpClient: Layer.Layer<HttpClient.HttpClient> = FetchHttpClient.layer
+  ): Layer.Layer<TidebaseClient> => Layer.effect(TidebaseClient, make(config)).pipe(Layer.provide(httpClient))
 
   /** Configured from `TIDEBASE_URL` and `TIDEBASE_API_KEY`. */
   static readonly layerConfig = Layer.unwrapEffect(Effect.map(TidebaseConfig, TidebaseClient.layer))

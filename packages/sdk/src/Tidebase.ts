@@ -1,3 +1,4 @@
+import { NodeHttpClient } from "@effect/platform-node"
 import type { Run, RunDetail } from "@tidebase/api"
 import { CurrentRun, Tidebase as EffectTidebase } from "@tidebase/effect"
 import type { ListRunsFilter } from "@tidebase/effect"
@@ -20,7 +21,9 @@ export class Tidebase {
   readonly #workflows = new Map<string, WorkflowFn<any, any>>()
 
   constructor(options: TidebaseOptions = {}) {
-    this.#runtime = ManagedRuntime.make(EffectTidebase.layer({ url: options.url, apiKey: options.apiKey }))
+    this.#runtime = ManagedRuntime.make(
+      EffectTidebase.layer({ url: options.url, apiKey: options.apiKey, httpClient: NodeHttpClient.layerUndici })
+    )
     this.#webhookSecret = options.webhookSecret ?? env("TIDEBASE_WEBHOOK_SECRET")
   }
 

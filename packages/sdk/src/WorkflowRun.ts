@@ -49,9 +49,13 @@ export const makeWorkflowRun = <I>(context: RunContext): WorkflowRun<I> => {
       const [options, fn] = maybeFn === undefined
         ? [{}, optionsOrFn as () => T | PromiseLike<T>]
         : [optionsOrFn as StepOptions<T>, maybeFn]
+      const effectOptions = toEffectOptions(options)
+      // Replaying a prefetched checkpoint needs no fiber and no round trip: a long resume stays cheap.
+      const replayed = Workflow.fromCheckpoint(context, name, effectOptions)
+      if (replayed !== undefined) return new Promise<T>((resolve) => resolve(settle(replayed)))
       const body = Effect.tryPromise({ try: async () => await fn(), catch: (error) => error })
       return Effect.runPromiseExit(
-        Workflow.step(name, toEffectOptions(options), body).pipe(Effect.provideService(CurrentRun, context))
+        Workflow.step(name, effectOptions, body).pipe(Effect.provideService(CurrentRun, context))
       ).then(settle)
     }
   }
