@@ -1,5 +1,5 @@
 import type { Run as WireRun } from "@tidebase/api"
-import { Cause, Effect, Exit, Fiber, Option, Schema } from "effect"
+import { Cause, Effect, Either, Exit, Fiber, Option, Schema } from "effect"
 import { errorJson } from "./ErrorJson.js"
 import type { WorkflowError } from "./Errors.js"
 import { RunCancelledError } from "./Errors.js"
@@ -27,6 +27,45 @@ export interface RunOptions<A = unknown> {
 type Client = Context.Tag.Service<TidebaseClient>
 
 /**
+ * Take the run's lease and its checkpoints. A given `runId` is begun straight away (a resume
+ * costs one round trip) and created only when the server does not know it yet; without one,
+ * the run is created first.
+ */
+const start = (client: Client, workflowName: string, options: RunOptions<any>) => {
+  // One owner per invocation: a begin repeated after a create finds its own lease, not a stranger's.
+  const owner = `worker_${crypto.randomUUID().replaceAll("-", "")}`
+  const createThenBegin = Effect.flatMap(
+    request(client.runs.create({ path: { workflowName }, payload: createPayload(options) }), { runId: options.runId ?? "" }),
+    ({ created, run }) => beginWithCheckpoints(client, run.id, owner, options, !created)
+  )
+  return options.runId === undefined
+    ? createThenBegin
+    : beginWithCheckpoints(client, options.runId, owner, options, true).pipe(
+      Effect.catchTag("RunNotFoundError", () => createThenBegin),
+      Effect.catchTag("RunNotFoundError", Effect.die)
+    )
+}
+
+/**
+ * Checkpoints never change once written, so reading them while the lease is being taken is
+ * safe: a step completed after the read is still answered `return` by steps/begin. After
+ * waiting out another invocation's lease they are read again, since it may have added some.
+ */
+const beginWithCheckpoints = (client: Client, runId: string, owner: string, options: RunOptions<any>, mayHaveSteps: boolean) =>
+  Effect.gen(function*() {
+    // Both settle before either's failure counts: aborting the sibling request would only cost the server work.
+    const [begun, read] = yield* Effect.all([
+      acquireRunLease(client, runId, owner, options.leaseMs),
+      mayHaveSteps ? readCheckpoints(client, runId) : Effect.succeed([])
+    ], { concurrency: 2, mode: "either" })
+    const { lease, run, waited } = yield* begun
+    // The read can lose a race with a concurrent create that the begin won.
+    const prefetched = Either.isRight(read) ? read.right : yield* readCheckpoints(client, runId)
+    const checkpoints = lease !== null && waited ? yield* readCheckpoints(client, runId) : prefetched
+    return { lease, run, checkpoints }
+  })
+
+/**
  * Create-or-get the run, take its lease (waiting while another invocation holds it), prefetch
  * its checkpoints once, run the body with the run in context, then record the outcome.
  */
@@ -37,17 +76,8 @@ export const runWorkflow = <A, E, R>(
   body: (input: unknown) => Effect.Effect<A, E, R>
 ): Effect.Effect<A, E | WorkflowError, Exclude<R, CurrentRun>> =>
   Effect.gen(function*() {
-    const { created, run } = yield* request(client.runs.create({ path: { workflowName }, payload: createPayload(options) }), {
-      runId: options.runId ?? ""
-    })
-    // Checkpoints never change once written, so reading them while the lease is taken is safe:
-    // anything completed after the read is still answered `return` by steps/begin.
-    const [{ lease, run: begun, waited }, prefetched] = yield* Effect.all([
-      acquireRunLease(client, run.id, options.leaseMs),
-      created ? Effect.succeed([]) : readCheckpoints(client, run.id)
-    ], { concurrency: 2 })
-    if (lease === null) return yield* storedResult(options, begun)
-    const checkpoints = waited ? yield* readCheckpoints(client, run.id) : prefetched
+    const { checkpoints, lease, run } = yield* start(client, workflowName, options)
+    if (lease === null) return yield* storedResult(options, run)
 
     const context: RunContext = {
       runId: run.id,
@@ -76,10 +106,7 @@ const createPayload = (options: RunOptions<any>) => ({
 })
 
 const readCheckpoints = (client: Client, runId: string) =>
-  request(client.runs.checkpoints({ path: { runId } }), { runId }).pipe(
-    Effect.catchTag("RunNotFoundError", Effect.die),
-    Effect.map(({ checkpoints }) => checkpoints)
-  )
+  Effect.map(request(client.runs.checkpoints({ path: { runId } }), { runId }), ({ checkpoints }) => checkpoints)
 
 /** Begin hands back a completed run as is: its stored result is the answer. */
 const storedResult = <A>(options: RunOptions<A>, run: WireRun) =>

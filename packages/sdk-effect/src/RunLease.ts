@@ -17,12 +17,11 @@ export interface RunLease {
 const leaseWait = Schedule.exponential("20 millis").pipe(Schedule.union(Schedule.spaced("250 millis")), Schedule.jittered)
 
 /**
- * Begin the run under a fresh owner. While another invocation's lease is live, wait and try
+ * Begin the run as `owner`. While another invocation's lease is live, wait and try
  * again: it will complete the run (whose stored result is then the answer) or let the lease go.
  * A completed run yields no lease.
  */
-export const acquireRunLease = (client: Client, runId: string, leaseMs: number | undefined) => {
-  const owner = `worker_${crypto.randomUUID().replaceAll("-", "")}`
+export const acquireRunLease = (client: Client, runId: string, owner: string, leaseMs: number | undefined) => {
   let attempts = 0
   return Effect.suspend(() => (attempts++, request(
     client.runs.begin({
@@ -33,7 +32,7 @@ export const acquireRunLease = (client: Client, runId: string, leaseMs: number |
     { runId }
   ))).pipe(
     Effect.retry({ schedule: leaseWait, while: (e) => e._tag === "LeaseHeld" }),
-    Effect.catchTags({ LeaseHeld: Effect.die, RunNotFoundError: Effect.die }),
+    Effect.catchTag("LeaseHeld", Effect.die),
     Effect.map(({ leaseOwner, run }) => ({
       run,
       /** Another invocation held the run first, so it may have checkpointed more since. */

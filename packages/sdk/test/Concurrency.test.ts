@@ -15,7 +15,10 @@ serverSuite("@tidebase/sdk under contention", (it) => {
           return run.step("write-report", async () => (calls.write++, `${sources.length} source(s)`))
         })
 
+      const started = performance.now()
       const results = await Promise.all(Array.from({ length: 10 }, invoke))
+      // The suite's run lease is 30 s: a caller that orphaned a lease would wait it out.
+      expect(performance.now() - started).toBeLessThan(15_000)
       expect(new Set(results)).toEqual(new Set(["1 source(s)"]))
       expect(calls).toEqual({ plan: 1, fetch: 1, write: 1 })
 
