@@ -4,11 +4,12 @@ import type { BenchEnvironment } from "./harness.js"
 import { httpSection } from "./http.js"
 import { rawSection } from "./raw.js"
 import { figureTable, ratioTable } from "./report.js"
+import { sdkSection } from "./sdk.js"
 import type { Figure, Section } from "./section.js"
 import { transportSection } from "./transport.js"
 
 /** In order: later sections may compare against earlier figures (the raw rates come first). */
-const sections: ReadonlyArray<Section> = [rawSection, transportSection, httpSection]
+const sections: ReadonlyArray<Section> = [rawSection, transportSection, httpSection, sdkSection]
 
 const serverNodeArgs = () => {
   const dir = process.env.BENCH_SERVER_CPU_PROF
