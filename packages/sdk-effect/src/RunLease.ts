@@ -44,7 +44,7 @@ export const acquireRunLease = (client: Client, runId: string, owner: string, le
 
 /** The lease length the server granted, measured on its own clock so client skew does not matter. */
 const grantedMs = (run: WireRun) =>
-  run.leaseExpiresAt === null ? 30_000 : Math.max(300, Date.parse(run.leaseExpiresAt) - Date.parse(run.updatedAt))
+  run.leaseExpiresAt === null ? 30_000 : Date.parse(run.leaseExpiresAt) - Date.parse(run.updatedAt)
 
 /**
  * Renews the lease at a third of its length until interrupted. A refusal (lease lost, run
@@ -60,7 +60,10 @@ export const keepLeaseAlive = (client: Client, lease: RunLease, leaseMs: number 
   ).pipe(
     Effect.as(true),
     Effect.catchTag("TidebaseRequestError", () => Effect.succeed(true)),
-    Effect.orElseSucceed(() => false)
+    Effect.orElseSucceed(() => false),
+    // Stopping waits for a beat in flight rather than aborting it mid-request.
+    Effect.uninterruptible
   )
-  return Effect.sleep(grantedMs(lease.run) / 3).pipe(Effect.zipRight(beat), Effect.repeat({ while: (alive) => alive }))
+  const interval = Math.max(10, grantedMs(lease.run) / 3)
+  return Effect.sleep(interval).pipe(Effect.zipRight(beat), Effect.repeat({ while: (alive) => alive }))
 }

@@ -83,7 +83,14 @@ const execute = <A, E, R>(
     const at = { runId: run.runId, step: name }
     const steps = run.client.steps
     const retries = yield* retryPolicy(options.retries)
-    const attempt = withTimeout(name, options, effect)
+    // Encoding belongs to the attempt: a value its Schema rejects fails the step, not just this fiber.
+    const attempt = withTimeout(name, options, effect).pipe(
+      Effect.flatMap((value) =>
+        options.output === undefined
+          ? Effect.succeed([value, value as unknown] as const)
+          : Effect.map(Effect.orDie(Schema.encode(options.output)(value)), (encoded) => [value, encoded as unknown] as const)
+      )
+    )
 
     while (true) {
       const begun = yield* request(
@@ -132,14 +139,12 @@ const execute = <A, E, R>(
 
       const exit = yield* Effect.exit(attempt)
       if (Exit.isSuccess(exit)) {
-        const output = options.output === undefined
-          ? exit.value
-          : yield* Effect.orDie(Schema.encode(options.output)(exit.value))
+        const [value, output] = exit.value
         yield* request(steps.complete({ path, payload: { ...fence, output } }), at).pipe(
           Effect.catchTag("RunNotFoundError", Effect.die)
         )
         run.journal.push({ name, outcome: "executed" })
-        return exit.value
+        return value
       }
 
       const failure = Cause.failureOption(exit.cause)

@@ -1,12 +1,13 @@
 import { expect } from "@effect/vitest"
-import { InputMismatchError, Tidebase, Workflow } from "@tidebase/effect"
-import { Data, Effect, Layer, Schema } from "effect"
+import { InputMismatchError, StepFailedError, Tidebase, Workflow } from "@tidebase/effect"
+import { Data, Effect, Layer, Schedule, Schema } from "effect"
 import { serverSuite, TestServer } from "../../../test/TestServer.js"
 
 const TidebaseTest = Layer.unwrapEffect(Effect.map(TestServer, ({ url }) => Tidebase.layer({ url })))
 const newRunId = () => `effect-${crypto.randomUUID()}`
 
 class Crash extends Data.TaggedError("Crash")<{}> {}
+class RateLimited extends Data.TaggedError("RateLimited")<{ readonly attempt: number }> {}
 
 const UserId = Schema.String.pipe(Schema.brand("UserId"))
 const Stamp = Schema.Struct({ at: Schema.Date, user: UserId })
@@ -110,5 +111,37 @@ serverSuite("@tidebase/effect workflows", (it) => it.layer(TidebaseTest)((it) =>
       const started = events.filter((e) => e.type === "step.started").map((e) => (e.payload as { leaseOwner: string }).leaseOwner)
       expect(started).toEqual([begun.leaseOwner, begun.leaseOwner])
       expect(begun.leaseOwner).toMatch(/^worker_/)
+    }))
+
+  it.effect("a Schedule retries a step with its typed error; the final failure carries that error and the resume decision", () =>
+    Effect.gen(function*() {
+      const runId = newRunId()
+      let attempts = 0
+      const error = yield* Effect.flip(Workflow.run("scheduled", { runId }, () =>
+        Workflow.step(
+          "call-model",
+          { retries: Schedule.recurs(2).pipe(Schedule.addDelay(() => "10 millis")) },
+          Effect.suspend(() => Effect.fail(new RateLimited({ attempt: ++attempts })))
+        )))
+      expect(attempts).toBe(3)
+      expect(error).toBeInstanceOf(StepFailedError)
+      const failed = error as StepFailedError
+      expect(failed).toMatchObject({ step: "call-model", attempt: 3, resumeDecision: "safe_replay" })
+      expect(failed.error).toEqual(new RateLimited({ attempt: 3 }))
+
+      const detail = yield* Effect.flatMap(Tidebase, (tide) => tide.runs.get(runId))
+      expect(detail.run).toMatchObject({ status: "failed", failureClass: "safe_replay" })
+      expect(detail.steps[0]).toMatchObject({ status: "failed", attempt: 3, error: { tag: "RateLimited" } })
+    }))
+
+  it.effect("an output its Schema cannot encode fails the step on the server instead of leaving it leased", () =>
+    Effect.gen(function*() {
+      const runId = newRunId()
+      const exit = yield* Effect.exit(Workflow.run("unencodable", { runId }, () =>
+        Workflow.step("count", { output: Schema.Number.pipe(Schema.positive()) }, Effect.succeed(-1))))
+      expect(exit._tag).toBe("Failure")
+      const detail = yield* Effect.flatMap(Tidebase, (tide) => tide.runs.get(runId))
+      expect(detail.steps[0]?.status).toBe("failed")
+      expect(detail.run.status).toBe("failed")
     }))
 }))
