@@ -88,21 +88,16 @@ select r.id, r.workflow_name, r.input, r.metadata, r.status, r.result, r.error, 
        r.created_at, r.updated_at, r.completed_at
 from runs r left join run_heartbeats h on h.run_id = r.id;
 
--- Locks a run's stream head, then loads its aggregate. In plpgsql each statement takes a
--- fresh snapshot, so the rows read after the lock wait include every write committed
--- before it: a single SELECT ... FOR UPDATE would read them from its pre-wait snapshot.
-create function tidebase_lock_run(p_run_id text, p_step_name text, p_step_id text)
+-- A run's aggregate as the read models hold it, in one round trip: the run and the one
+-- step a command touches (by id when given, else by name).
+create function tidebase_load_run(p_run_id text, p_step_name text, p_step_id text)
 returns table (version integer, run jsonb, step jsonb)
-language plpgsql volatile as $$
-declare
-  head integer;
-begin
-  select s.version into head from event_streams s where s.stream_id = p_run_id for update;
-  if not found then
-    return;
-  end if;
-  return query select head,
+language sql stable as $$
+  select s.version,
     (select to_jsonb(r) from run_read r where r.id = p_run_id),
-    (select to_jsonb(t) from steps t where t.run_id = p_run_id and (t.name = p_step_name or t.id = p_step_id));
-end
+    case when p_step_id is not null
+      then (select to_jsonb(t) from steps t where t.id = p_step_id and t.run_id = p_run_id)
+      else (select to_jsonb(t) from steps t where t.run_id = p_run_id and t.name = p_step_name)
+    end
+  from event_streams s where s.stream_id = p_run_id
 $$;

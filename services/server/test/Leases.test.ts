@@ -2,7 +2,8 @@ import { expect } from "@effect/vitest"
 import { Effect } from "effect"
 import { http, serverSuite, TestServer } from "../../../test/TestServer.js"
 
-const SHORT_LEASE = 150
+/** Long enough that a loaded machine still answers the "while live" checks inside it. */
+const SHORT_LEASE = 800
 
 serverSuite("leases fence every worker write", (it) => {
   it.effect("a step lease taken over after expiry fences the old owner", () =>

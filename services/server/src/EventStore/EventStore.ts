@@ -1,10 +1,19 @@
 import { SqlClient } from "@effect/sql"
+import type { SqlError } from "@effect/sql"
 import { toStored } from "@tidebase/domain"
-import { Effect } from "effect"
+import { Data, Effect } from "effect"
 import { Projections } from "../Projections/Projections.js"
 import type { StreamChange } from "./Projection.js"
 
 export const EVENTS_CHANNEL = "tidebase_events"
+
+export class VersionConflict extends Data.TaggedError("VersionConflict")<{ readonly streamId: string }> {}
+
+/** Another writer appended the same seq first (or both waited on each other: a deadlock). */
+const isConcurrentAppend = (error: SqlError.SqlError) => {
+  const cause = error.cause as { code?: string; constraint?: string } | undefined
+  return (cause?.code === "23505" && cause.constraint === "events_stream_id_seq_key") || cause?.code === "40P01"
+}
 
 export interface StoredEvent {
   readonly position: number
@@ -21,39 +30,36 @@ export class EventStore extends Effect.Service<EventStore>()("Tidebase/EventStor
     const projections = yield* Projections
 
     /**
-     * Appends in the caller's transaction, which must hold the stream's head row lock
-     * (taken when the aggregate was loaded): that lock is what keeps `seq` gap-free under
-     * concurrent writers. One statement appends, moves the head, applies every inline
-     * projection and notifies listeners: a checkpoint costs one round trip past the lock.
+     * Appends `change.events` after `change.before.version` in one statement that also moves
+     * the stream head, applies every inline projection and notifies listeners. The unique
+     * (stream, seq) key makes it an expected-version append: if another writer got there
+     * first the whole statement fails with `VersionConflict` and nothing is written.
      */
-    const append = Effect.fn("EventStore.append")(function*(change: StreamChange) {
+    const append = Effect.fnUntraced(function*(change: StreamChange) {
       if (change.events.length === 0) return
       const expected = change.before.version
       const next = expected + change.events.length
       const stored = JSON.stringify(change.events.map(toStored))
       const projected = projections.all.flatMap((projection) => projection.writes(change))
         .map((write, i) => sql`, ${sql.literal(`projected_${i}`)} as (${write})`)
-      const heads = yield* sql<{ version: number }>`
+      yield* sql`
         with appended as (
           insert into events (stream_id, seq, type, payload, created_at)
           select ${change.streamId}, ${expected} + e.ord, e.ev->>'type', e.ev->'payload', (e.ev->'payload'->>'at')::timestamptz
           from jsonb_array_elements(${stored}::jsonb) with ordinality as e(ev, ord)
           returning seq
         ), head as (
-          update event_streams set version = ${next} where stream_id = ${change.streamId} and version = ${expected}
+          insert into event_streams (stream_id, version) values (${change.streamId}, ${next})
+          on conflict (stream_id) do update set version = excluded.version
           returning version
         ) ${sql.join("", false)(projected)}
-        select h.version, pg_notify(${EVENTS_CHANNEL}, ${change.streamId} || ':' || h.version::text)
-        from head h, (select count(*) from appended) a`
-      if (heads.length !== 1) return yield* Effect.dieMessage(`stream ${change.streamId} moved past version ${expected} under its lock`)
-    }, Effect.orDie)
-
-    /** Creates the stream's head if missing; returns whether this call created it. */
-    const ensureStream = (streamId: string) =>
-      sql<{ streamId: string }>`insert into event_streams (stream_id) values (${streamId}) on conflict do nothing returning stream_id`.pipe(
-        Effect.map((rows) => rows.length > 0),
-        Effect.orDie
-      )
+        select pg_notify(${EVENTS_CHANNEL}, ${change.streamId} || ':' || ${next}::text)
+        from head, (select count(*) from appended) a`
+    }, (effect, change) =>
+      effect.pipe(
+        Effect.catchIf(isConcurrentAppend, () => Effect.fail(new VersionConflict({ streamId: change.streamId }))),
+        Effect.catchTag("SqlError", Effect.die)
+      ))
 
     const readStream = (streamId: string, afterSeq = 0, limit = 10_000) =>
       sql<StoredEvent>`
@@ -65,7 +71,7 @@ export class EventStore extends Effect.Service<EventStore>()("Tidebase/EventStor
         select position, stream_id, seq, type, payload, created_at from events
         where position > ${afterPosition} order by position limit ${limit}`.pipe(Effect.orDie)
 
-    return { append, ensureStream, readStream, readAll } as const
+    return { append, readStream, readAll } as const
   }),
   dependencies: [Projections.Default]
 }) {}

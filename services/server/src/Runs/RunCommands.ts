@@ -1,119 +1,122 @@
-import { SqlClient } from "@effect/sql"
 import * as Domain from "@tidebase/domain"
 import type { RunAggregate, RunEvent } from "@tidebase/domain"
-import { Clock, Effect, Either } from "effect"
-import { EventStore } from "../EventStore/EventStore.js"
+import { Clock, Effect, Either, Schedule } from "effect"
+import { EventStore, VersionConflict } from "../EventStore/EventStore.js"
 import { RunStore } from "./RunStore.js"
 import type { StepSelector } from "./RunStore.js"
 
-type Now = { readonly now: number }
 type Input<C> = Omit<C, "now">
 
+type BeginStepReply =
+  | Exclude<Domain.StepBeginOutcome, { readonly action: "execute" }>
+  | { readonly action: "execute"; readonly step: Domain.StepState; readonly leaseOwner: string }
+
+/** What a command decided: the events to append, and its reply given the state after them. */
+interface Decision<A> {
+  readonly events: ReadonlyArray<RunEvent>
+  readonly reply: (after: RunAggregate) => A
+}
+
+const decided = <A>(events: ReadonlyArray<RunEvent>, reply: (after: RunAggregate) => A): Decision<A> => ({ events, reply })
+
+/** Losing an append race means deciding again on fresh state; jitter spreads the retries. */
+const CONFLICT_RETRIES = Schedule.exponential("1 millis", 1.5).pipe(
+  Schedule.jittered,
+  Schedule.union(Schedule.spaced("40 millis")),
+  Schedule.intersect(Schedule.recurs(60))
+)
+
 /**
- * Every run mutation: lock the stream, fold the command through the pure domain rules,
- * append what they decided. One transaction per command.
+ * Every run mutation: load the aggregate (one read), fold the command through the pure
+ * domain rules, append what they decided (one statement, expected-version). Two round trips
+ * and no open transaction; a concurrent writer's win makes it decide again from scratch.
  */
 export class RunCommands extends Effect.Service<RunCommands>()("Tidebase/RunCommands", {
   effect: Effect.gen(function*() {
-    const sql = yield* SqlClient.SqlClient
     const store = yield* RunStore
     const events = yield* EventStore
 
-    const load = (runId: string, step: StepSelector) =>
-      Effect.flatMap(store.lock(runId, step), (state) =>
-        state === undefined ? Effect.fail(new Domain.RunNotFound({ runId })) : Effect.succeed(state))
+    const execute = <A, E>(
+      runId: string,
+      step: StepSelector,
+      decide: (state: RunAggregate | undefined, now: number) => Either.Either<Decision<A>, E>
+    ): Effect.Effect<A, E> => {
+      const attempt: Effect.Effect<A, E | VersionConflict> = Effect.gen(function*() {
+        const now = yield* Clock.currentTimeMillis
+        const state = yield* store.load(runId, step)
+        const decision = yield* decide(state, now)
+        const before = state ?? Domain.emptyAggregate
+        const after = Domain.fold(decision.events, before)
+        yield* events.append({ streamId: runId, events: decision.events, before, after })
+        return decision.reply(after)
+      })
+      return attempt.pipe(
+        Effect.retry({ while: (e) => e instanceof VersionConflict, schedule: CONFLICT_RETRIES }),
+        Effect.catchIf((e): e is VersionConflict => e instanceof VersionConflict, Effect.die)
+      ) as Effect.Effect<A, E>
+    }
 
-    const commit = (runId: string, before: RunAggregate, decided: ReadonlyArray<RunEvent>) =>
-      Effect.as(events.append({ streamId: runId, events: decided, before, after: Domain.fold(decided, before) }), Domain.fold(decided, before))
-
-    /** Runs `body` inside one transaction with the current time; defects roll it back. */
-    const transact = <A, E>(body: (now: number) => Effect.Effect<A, E, never>) =>
-      Effect.flatMap(Clock.currentTimeMillis, (now) => sql.withTransaction(body(now))).pipe(
-        Effect.catchTag("SqlError", Effect.die)
-      )
+    const existing = <A, E>(
+      runId: string,
+      step: StepSelector,
+      decide: (state: RunAggregate, now: number) => Either.Either<Decision<A>, E>
+    ): Effect.Effect<A, E | Domain.RunNotFound> =>
+      execute(runId, step, (state, now): Either.Either<Decision<A>, E | Domain.RunNotFound> =>
+        state?.run === undefined ? Either.left(new Domain.RunNotFound({ runId })) : decide(state, now))
 
     const create = (cmd: Input<Domain.CreateRun>) =>
-      transact((now) =>
-        Effect.gen(function*() {
-          const created = yield* events.ensureStream(cmd.runId)
-          const before = yield* load(cmd.runId, undefined).pipe(Effect.orDie)
-          const after = yield* commit(cmd.runId, before, Domain.decideCreate(before, { ...cmd, now }))
-          return { run: after.run!, created }
-        })
-      )
+      execute(cmd.runId, undefined, (state, now) => {
+        const events = Domain.decideCreate(state ?? Domain.emptyAggregate, { ...cmd, now })
+        return Either.right(decided(events, (after) => ({ run: after.run!, created: events.length > 0 })))
+      })
 
     const begin = (cmd: Input<Domain.BeginRun>) =>
-      transact((now) =>
-        Effect.gen(function*() {
-          const before = yield* load(cmd.runId, undefined)
-          const decided = yield* Domain.decideBegin(before, { ...cmd, now })
-          const after = yield* commit(cmd.runId, before, decided)
-          return { run: after.run!, leaseOwner: decided.length > 0 ? cmd.leaseOwner : null }
-        })
-      )
+      existing(cmd.runId, undefined, (state, now) =>
+        Either.map(Domain.decideBegin(state, { ...cmd, now }), (events) =>
+          decided(events, (after) => ({ run: after.run!, leaseOwner: events.length > 0 ? cmd.leaseOwner : null }))))
 
     const heartbeat = (cmd: Input<Domain.Heartbeat>) =>
-      transact((now) =>
-        Effect.gen(function*() {
-          const state = yield* load(cmd.runId, undefined)
-          const leaseExpiresAt = yield* Domain.decideHeartbeat(state, { ...cmd, now })
-          const run = state.run!
-          yield* store.renewLease(run.id, run.attempt, leaseExpiresAt)
-          return { ...run, leaseExpiresAt }
-        })
-      )
+      Effect.gen(function*() {
+        const now = yield* Clock.currentTimeMillis
+        const state = yield* store.load(cmd.runId, undefined)
+        if (state?.run === undefined) return yield* Effect.fail(new Domain.RunNotFound({ runId: cmd.runId }))
+        const leaseExpiresAt = yield* Domain.decideHeartbeat(state, { ...cmd, now })
+        const run = state.run
+        const renewed = yield* store.renewLease(run.id, cmd.fence.leaseOwner, run.attempt, leaseExpiresAt)
+        if (!renewed) return yield* Effect.fail(new Domain.LeaseLost({ run }))
+        return { ...run, leaseExpiresAt }
+      })
 
     const complete = (cmd: Input<Domain.CompleteRun>) =>
-      transact((now) =>
-        Effect.gen(function*() {
-          const before = yield* load(cmd.runId, undefined)
-          const after = yield* commit(cmd.runId, before, yield* Domain.decideComplete(before, { ...cmd, now }))
-          return after.run!
-        })
-      )
+      existing(cmd.runId, undefined, (state, now) =>
+        Either.map(Domain.decideComplete(state, { ...cmd, now }), (events) => decided(events, (after) => after.run!)))
 
     const fail = (cmd: Input<Domain.FailRun>) =>
-      transact((now) =>
-        Effect.gen(function*() {
-          const before = yield* load(cmd.runId, undefined)
-          const after = yield* commit(cmd.runId, before, yield* Domain.decideFail(before, { ...cmd, now }))
-          return after.run!
-        })
-      )
+      existing(cmd.runId, undefined, (state, now) =>
+        Either.map(Domain.decideFail(state, { ...cmd, now }), (events) => decided(events, (after) => after.run!)))
 
     const beginStep = (cmd: Input<Domain.BeginStep>) =>
-      transact((now) =>
-        Effect.gen(function*() {
-          const before = yield* load(cmd.runId, { name: cmd.name })
-          const outcome = yield* Domain.decideBeginStep(before, { ...cmd, now })
-          if (outcome.action !== "execute") return outcome
-          const after = yield* commit(cmd.runId, before, outcome.events)
-          return { action: "execute" as const, step: after.steps.get(cmd.name)!, leaseOwner: outcome.leaseOwner }
-        })
-      )
+      existing(cmd.runId, { name: cmd.name }, (state, now) =>
+        Either.map(Domain.decideBeginStep(state, { ...cmd, now }), (outcome): Decision<BeginStepReply> =>
+          outcome.action === "execute"
+            ? decided(outcome.events, (after) => ({
+              action: "execute" as const,
+              step: after.steps.get(cmd.name)!,
+              leaseOwner: outcome.leaseOwner
+            }))
+            : decided([], () => outcome)))
 
-    const stepWrite = <C extends { readonly runId: string; readonly stepId: string }, E>(
-      decide: (state: RunAggregate, cmd: C & Now) => Either.Either<ReadonlyArray<RunEvent>, E>
-    ) =>
-    (cmd: C) =>
-      transact((now) =>
-        Effect.gen(function*() {
-          const before = yield* load(cmd.runId, { id: cmd.stepId })
-          const after = yield* commit(cmd.runId, before, yield* decide(before, { ...cmd, now }))
-          return Domain.findStep(after, cmd.stepId)!
-        })
-      )
+    const completeStep = (cmd: Input<Domain.CompleteStep>) =>
+      existing(cmd.runId, { id: cmd.stepId }, (state, now) =>
+        Either.map(Domain.decideCompleteStep(state, { ...cmd, now }), (events) =>
+          decided(events, (after) => Domain.findStep(after, cmd.stepId)!)))
 
-    return {
-      create,
-      begin,
-      heartbeat,
-      complete,
-      fail,
-      beginStep,
-      completeStep: stepWrite<Input<Domain.CompleteStep>, Domain.RunCancelled | Domain.StepNotFound | Domain.LeaseLost | Domain.RunNotFound>(Domain.decideCompleteStep),
-      failStep: stepWrite<Input<Domain.FailStep>, Domain.RunCancelled | Domain.StepNotFound | Domain.LeaseLost | Domain.RunNotFound>(Domain.decideFailStep)
-    } as const
+    const failStep = (cmd: Input<Domain.FailStep>) =>
+      existing(cmd.runId, { id: cmd.stepId }, (state, now) =>
+        Either.map(Domain.decideFailStep(state, { ...cmd, now }), (events) =>
+          decided(events, (after) => Domain.findStep(after, cmd.stepId)!)))
+
+    return { create, begin, heartbeat, complete, fail, beginStep, completeStep, failStep } as const
   }),
   dependencies: [RunStore.Default, EventStore.Default]
 }) {}

@@ -12,14 +12,14 @@ export class RunStore extends Effect.Service<RunStore>()("Tidebase/RunStore", {
     const sql = yield* SqlClient.SqlClient
 
     /**
-     * Locks the run's stream head for the rest of the transaction and loads the aggregate
-     * from the inline read models, in one round trip. `undefined` when the stream is unknown.
+     * Loads the aggregate from the inline read models in one round trip, from one snapshot,
+     * so `version` matches the rows. `undefined` when the stream does not exist.
      */
-    const lock = Effect.fn("RunStore.lock")(function*(runId: string, step: StepSelector) {
+    const load = Effect.fnUntraced(function*(runId: string, step: StepSelector) {
       const stepName = step !== undefined && "name" in step ? step.name : null
       const stepId = step !== undefined && "id" in step ? step.id : null
       const rows = yield* sql<{ version: number; run: Record<string, unknown> | null; step: Record<string, unknown> | null }>`
-        select * from tidebase_lock_run(${runId}, ${stepName}, ${stepId})`
+        select * from tidebase_load_run(${runId}, ${stepName}, ${stepId})`
       const row = rows[0]
       if (row === undefined) return undefined
       const steps = new Map<string, StepState>()
@@ -35,14 +35,18 @@ export class RunStore extends Effect.Service<RunStore>()("Tidebase/RunStore", {
       return aggregate
     }, Effect.orDie)
 
-    const renewLease = (runId: string, attempt: number, leaseExpiresAt: string) =>
+    /** Renews the lease only if `owner` still holds it at `attempt`; false when it has moved on. */
+    const renewLease = (runId: string, owner: string, attempt: number, leaseExpiresAt: string) =>
       sql`
-        insert into run_heartbeats (run_id, attempt, lease_expires_at) values (${runId}, ${attempt}, ${leaseExpiresAt})
-        on conflict (run_id) do update set attempt = excluded.attempt, lease_expires_at = excluded.lease_expires_at`.pipe(
-        Effect.asVoid,
+        insert into run_heartbeats (run_id, attempt, lease_expires_at)
+        select id, attempt, ${leaseExpiresAt} from runs
+        where id = ${runId} and lease_owner = ${owner} and attempt = ${attempt} and status = 'running'
+        on conflict (run_id) do update set attempt = excluded.attempt, lease_expires_at = excluded.lease_expires_at
+        returning run_id`.pipe(
+        Effect.map((rows) => rows.length === 1),
         Effect.orDie
       )
 
-    return { lock, renewLease } as const
+    return { load, renewLease } as const
   })
 }) {}
