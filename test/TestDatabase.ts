@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto"
-import { mkdtempSync } from "node:fs"
+import { chmodSync, mkdtempSync, rmSync } from "node:fs"
 import os from "node:os"
 import path from "node:path"
 import pg from "pg"
@@ -43,10 +43,18 @@ export const createTestDatabase = async (): Promise<TestDatabase> => {
   }
   const scope = Effect.runSync(Scope.make())
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "tidebase-test-"))
+  // mkdtemp makes it 0700; as root, Postgres runs as another user and must reach it.
+  chmodSync(dataDir, 0o755)
   const url = await Effect.runPromise(
     Scope.extend(startEmbeddedPostgres({ dataDir, persistent: false }), scope)
   )
-  return { url, close: () => Effect.runPromise(Scope.close(scope, Exit.void)) }
+  return {
+    url,
+    close: async () => {
+      await Effect.runPromise(Scope.close(scope, Exit.void))
+      rmSync(dataDir, { recursive: true, force: true })
+    }
+  }
 }
 
 /** An empty database beside the suite's (same server), for tests that need a blank slate. */

@@ -62,9 +62,9 @@ export const authMiddleware = (apiKey: Option.Option<string>) => {
     })
 }
 
+/** Client mistakes are answered, not logged; a defect is a bug and gets its cause logged. */
 export const logDefects = <E, R>(app: HttpApp.Default<E, R>) =>
-  Effect.tapErrorCause(app, (cause) =>
-    Cause.isInterruptedOnly(cause) || Cause.isFailType(cause) ? Effect.void : Effect.logError("request failed", cause))
+  Effect.tapDefect(app, (cause) => Effect.logError("request failed", cause))
 
 /** Every body on this API is JSON; a client that forgot the header (curl -d) is read as JSON too. */
 export const jsonBodies = <E, R>(app: HttpApp.Default<E, R>) =>
