@@ -47,6 +47,16 @@ const checkpointRate = async (context: BenchContext, client: JsonClient, runs: n
   measureThroughput(runs, (worker) => startRun(client, worker), checkpoint(client), context.measure, () =>
     processCpuMs(context.env.serverPid))
 
+/**
+ * The server is a fresh process: until its JIT has settled, a checkpoint costs it several
+ * times the CPU it costs later, so nothing is counted before a few seconds of load.
+ */
+const warmUp = (context: BenchContext, client: JsonClient) =>
+  measureThroughput(4, (worker) => startRun(client, 100 + worker), checkpoint(client), {
+    warmupMs: 0,
+    durationMs: Math.max(1_000, context.measure.durationMs)
+  })
+
 const cpuPerCheckpoint = (t: Throughput) => ((t.counterDelta ?? Number.NaN) / t.count).toFixed(2)
 
 export const httpSection: Section = {
@@ -54,6 +64,7 @@ export const httpSection: Section = {
   run: async (context) => {
     const client = jsonClient(context.env.serverUrl)
     try {
+      await warmUp(context, client)
       const sequential = await checkpointRate(context, client, 1)
       const concurrent = await checkpointRate(context, client, 20)
       const figures: Array<Figure> = [
