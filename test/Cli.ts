@@ -12,9 +12,15 @@ export interface CliResult {
 
 /**
  * Runs `tidebase <args>` as its own process. `until` (matched against stdout) makes it a
- * server: once the line shows, it is sent SIGTERM and must exit on its own.
+ * server: once the line shows, `beforeStop` may use it, then it is sent SIGTERM and must
+ * exit on its own.
  */
-export const runCli = (args: ReadonlyArray<string>, env: Record<string, string>, until?: RegExp) =>
+export const runCli = (
+  args: ReadonlyArray<string>,
+  env: Record<string, string>,
+  until?: RegExp,
+  beforeStop: (stdout: string) => Promise<unknown> = async () => {}
+) =>
   new Promise<CliResult>((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", "tsx", "packages/cli/src/bin.ts", ...args], {
       cwd: ROOT,
@@ -29,7 +35,7 @@ export const runCli = (args: ReadonlyArray<string>, env: Record<string, string>,
       stdout += chunk
       if (!stopping && until?.test(stdout)) {
         stopping = true
-        child.kill("SIGTERM")
+        beforeStop(stdout).finally(() => child.kill("SIGTERM"))
       }
     })
     child.stderr.on("data", (chunk) => (stderr += chunk))

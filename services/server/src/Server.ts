@@ -1,4 +1,4 @@
-import { HttpApiBuilder, HttpMiddleware, HttpServer } from "@effect/platform"
+import { HttpApiBuilder, HttpMiddleware } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { TidebaseApi } from "@tidebase/api"
 import { Layer } from "effect"
@@ -15,6 +15,26 @@ import { LiveEvents } from "./Live/LiveEvents.js"
 import { RunCommands } from "./Runs/RunCommands.js"
 import { RunQueries } from "./Runs/RunQueries.js"
 import { ServerSettings } from "./ServerSettings.js"
+
+/** Requests in flight get this long to finish at shutdown; event streams never finish on their own. */
+const SHUTDOWN_GRACE_MS = 2_000
+
+/**
+ * `server.close` waits for every open connection, and an SSE reader keeps one open for
+ * good: shutdown would hang (and leave the embedded Postgres behind). So closing drops
+ * idle connections at once and the rest after a short grace.
+ */
+const createGracefulServer = () => {
+  const server = createServer()
+  const close = server.close.bind(server)
+  server.close = (callback) => {
+    close(callback)
+    server.closeIdleConnections()
+    setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref()
+    return server
+  }
+  return server
+}
 
 const ApiLive = HttpApiBuilder.api(TidebaseApi).pipe(
   Layer.provide([HealthHttp, RunsHttp, StepsHttp, EventsHttp])
@@ -35,10 +55,9 @@ export const HttpServerLive = (config: ServerConfig) =>
       LiveEvents.Default,
       Layer.succeed(ServerSettings, { runLeaseMs: config.runLeaseMs, stepLeaseMs: config.stepLeaseMs })
     ]),
-    Layer.provideMerge(NodeHttpServer.layer(createServer, { port: config.port, host: config.host })),
+    Layer.provideMerge(NodeHttpServer.layer(createGracefulServer, { port: config.port, host: config.host })),
     // No span exporter is wired up, and building spans for every request and query costs
     // a measurable share of a checkpoint's CPU.
     Layer.provide(Layer.setTracerEnabled(false))
   )
 
-export const logAddress = HttpServer.withLogAddress

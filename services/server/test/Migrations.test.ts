@@ -49,11 +49,17 @@ describe("migrations", () => {
 })
 
 describe("the embedded default", () => {
-  it("`tidebase start` with no DATABASE_URL serves on an embedded Postgres and stops it on SIGTERM", async () => {
+  it("`tidebase start` with no DATABASE_URL serves on an embedded Postgres and stops it on SIGTERM, even with a live event stream open", async () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), "tidebase-embedded-"))
     try {
       const env: Record<string, string> = { TIDEBASE_DATA_DIR: dataDir, PORT: "0", DATABASE_URL: "" }
-      const started = await runCli(["start"], env, /listening on http/)
+      const openEventStream = async (stdout: string) => {
+        const url = /listening on (http:\/\/\S+)/.exec(stdout)![1]!.replace("localhost", "127.0.0.1")
+        const { run } = await (await fetch(`${url}/runs/shutdown`, { method: "POST" })).json()
+        const stream = await fetch(`${url}/runs/${run.id}/events`)
+        void stream.body!.getReader().read()
+      }
+      const started = await runCli(["start"], env, /listening on http/, openEventStream)
       expect(started.stdout).toMatch(/embedded Postgres running/)
       expect(started.code).toBe(0)
       expect(existsSync(path.join(dataDir, "pg", "PG_VERSION"))).toBe(true)

@@ -66,12 +66,7 @@ export class EventStore extends Effect.Service<EventStore>()("Tidebase/EventStor
         select position, stream_id, seq, type, payload, created_at from events
         where stream_id = ${streamId} and seq > ${afterSeq} order by seq limit ${limit}`.pipe(Effect.orDie)
 
-    const readAll = (afterPosition: number, limit: number) =>
-      sql<StoredEvent>`
-        select position, stream_id, seq, type, payload, created_at from events
-        where position > ${afterPosition} order by position limit ${limit}`.pipe(Effect.orDie)
-
-    return { append, readStream, readAll } as const
+    return { append, readStream } as const
   }),
   dependencies: [Projections.Default]
 }) {}

@@ -1,5 +1,5 @@
 import type { Run, Step } from "@tidebase/api"
-import type { RunState, StepState } from "@tidebase/domain"
+import type { RunState } from "@tidebase/domain"
 
 const camel = (key: string) => key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())
 
@@ -16,7 +16,8 @@ export const fromJsonRow = <A>(row: Record<string, unknown>): A => {
   return out as A
 }
 
-export type RunRow = Run
+/** A `run_read` row: the wire Run plus the columns the wire does not show. */
+export type RunRow = Run & { readonly channels: unknown }
 export type StepRow = Step
 
 export const toRunState = (row: RunRow): RunState => ({
@@ -25,7 +26,7 @@ export const toRunState = (row: RunRow): RunState => ({
   input: row.input,
   metadata: row.metadata,
   recoveryWebhook: row.recoveryWebhook,
-  channels: (row as Run & { channels?: unknown }).channels ?? null,
+  channels: row.channels ?? null,
   status: row.status,
   result: row.result,
   error: row.error,
@@ -38,10 +39,8 @@ export const toRunState = (row: RunRow): RunState => ({
   completedAt: row.completedAt
 })
 
-export const toStepState = (row: StepRow): StepState => row
-
 /** The wire Run: the read row without columns that are not part of the v0.6 object. */
-export const toWireRun = (row: RunRow & { channels?: unknown }): Run => {
+export const toWireRun = (row: RunRow): Run => {
   const { channels: _channels, ...run } = row
   return { ...run, input: run.input ?? {}, metadata: run.metadata ?? {} }
 }

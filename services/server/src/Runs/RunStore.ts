@@ -1,7 +1,7 @@
 import { SqlClient } from "@effect/sql"
 import type { RunAggregate, StepState } from "@tidebase/domain"
 import { Effect } from "effect"
-import { fromJsonRow, toRunState, toStepState } from "./Rows.js"
+import { fromJsonRow, toRunState } from "./Rows.js"
 import type { RunRow, StepRow } from "./Rows.js"
 
 /** Which of the run's steps a command touches: only those are loaded. */
@@ -24,7 +24,7 @@ export class RunStore extends Effect.Service<RunStore>()("Tidebase/RunStore", {
       if (row === undefined) return undefined
       const steps = new Map<string, StepState>()
       if (row.step !== null) {
-        const loaded = toStepState(fromJsonRow<StepRow>(row.step))
+        const loaded: StepState = fromJsonRow<StepRow>(row.step)
         steps.set(loaded.name, loaded)
       }
       const aggregate: RunAggregate = {
