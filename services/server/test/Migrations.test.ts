@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { spawnSync } from "node:child_process"
-import { existsSync, mkdtempSync, rmSync } from "node:fs"
+import { chmodSync, existsSync, mkdtempSync, rmSync } from "node:fs"
 import os from "node:os"
 import path from "node:path"
 import { SqlClient } from "@effect/sql"
@@ -51,6 +51,7 @@ describe("migrations", () => {
 describe("the embedded default", () => {
   it("`tidebase start` with no DATABASE_URL serves on an embedded Postgres and stops it on SIGTERM, even with a live event stream open", async () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), "tidebase-embedded-"))
+    chmodSync(dataDir, 0o755)
     try {
       const env: Record<string, string> = { TIDEBASE_DATA_DIR: dataDir, PORT: "0", DATABASE_URL: "" }
       const openEventStream = async (stdout: string) => {
