@@ -9,10 +9,14 @@ export const EVENTS_CHANNEL = "tidebase_events"
 
 export class VersionConflict extends Data.TaggedError("VersionConflict")<{ readonly streamId: string }> {}
 
-/** Another writer appended the same seq first (or both waited on each other: a deadlock). */
+/**
+ * Another writer appended first: the seq is taken (or, should a projection's write run
+ * first, the row it inserts is), or both waited on each other. Deciding again on fresh
+ * state is the answer to all three.
+ */
 const isConcurrentAppend = (error: SqlError.SqlError) => {
-  const cause = error.cause as { code?: string; constraint?: string } | undefined
-  return (cause?.code === "23505" && cause.constraint === "events_stream_id_seq_key") || cause?.code === "40P01"
+  const code = (error.cause as { code?: string } | undefined)?.code
+  return code === "23505" || code === "40P01"
 }
 
 export interface StoredEvent {
