@@ -15,7 +15,6 @@ export interface StreamChange {
  * events at no extra round trip; `tables` are what a rebuild truncates and refolds.
  */
 export interface Projection {
-  readonly name: string
   readonly tables: ReadonlyArray<string>
   readonly writes: (change: StreamChange) => ReadonlyArray<Statement.Fragment>
 }

@@ -7,7 +7,6 @@ export class RunProjection extends Effect.Service<RunProjection>()("Tidebase/Run
   effect: Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     const projection: Projection = {
-      name: "runs",
       tables: ["runs"],
       writes: ({ after, before }) => {
         const run = after.run

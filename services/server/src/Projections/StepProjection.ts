@@ -7,7 +7,6 @@ export class StepProjection extends Effect.Service<StepProjection>()("Tidebase/S
   effect: Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     const projection: Projection = {
-      name: "steps",
       tables: ["steps"],
       writes: ({ after, before, streamId }) =>
         [...after.steps.values()].filter((step) => before.steps.get(step.name) !== step).map((step) => {
