@@ -83,7 +83,31 @@ export const StepBeginResult = Schema.Union(
 )
 export type StepBeginResult = typeof StepBeginResult.Type
 
+/** Extension: what recording an already-run step answered; `recorded` carries the new checkpoint. */
+export const StepCheckpointResult = Schema.Union(
+  Schema.Struct({ action: Schema.Literal("recorded"), step: Step }),
+  Schema.Struct({ action: Schema.Literal("return"), step: Step, output: Schema.Unknown }),
+  Schema.Struct({ action: Schema.Literal("locked"), step: Step }),
+  Schema.Struct({ action: Schema.Literal("cancelled") }),
+  Schema.Struct({
+    action: Schema.Literal("input_mismatch"),
+    step: Step,
+    expectedInputHash: Schema.String,
+    actualInputHash: Schema.String
+  })
+)
+export type StepCheckpointResult = typeof StepCheckpointResult.Type
+
 export class StepsGroup extends HttpApiGroup.make("steps")
+  .add(
+    HttpApiEndpoint.post("checkpoint", "/runs/:runId/steps/checkpoint")
+      .setPath(P.RunPath)
+      .setPayload(P.CheckpointStepPayload)
+      .addSuccess(StepCheckpointResult)
+      .addError(RunNotFound, { status: 404 })
+      .addError(LeaseLost, { status: 409 })
+      .addError(RunAlreadyCompleted, { status: 409 })
+  )
   .add(
     HttpApiEndpoint.post("begin", "/runs/:runId/steps/begin")
       .setPath(P.RunPath)

@@ -60,6 +60,17 @@ export const BeginStepPayload = Schema.Struct({
   leaseMs: Schema.optional(LeaseMs)
 })
 
+/** Extension: a step that already ran, recorded in one request (started + completed), fenced by the run lease. */
+export const CheckpointStepPayload = Schema.Struct({
+  name: Name,
+  inputHash: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(200)),
+  input: Schema.optional(Schema.Unknown),
+  options: Schema.optional(Schema.Unknown),
+  output: Schema.optional(Schema.Unknown),
+  leaseOwner: Name,
+  leaseEpoch: LeaseEpoch
+})
+
 export const CompleteStepPayload = Schema.Struct({
   leaseOwner: Name,
   leaseEpoch: LeaseEpoch,
@@ -80,7 +91,18 @@ export const ListRunsParams = Schema.Struct({
   limit: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 500)))
 })
 
+const PageLimit = Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 1000))
+const After = Schema.NumberFromString.pipe(Schema.int(), Schema.nonNegative())
+
 export const EventsParams = Schema.Struct({
-  after: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.nonNegative())),
+  after: Schema.optional(After),
+  /** Extension: at most this many events (JSON form only); omitted, the whole log after `after`. */
+  limit: Schema.optional(PageLimit),
   token: Schema.optional(Schema.String)
+})
+
+/** Extension: a page of a run's steps in start order; `after` is the `seq` of the last step of the previous page. */
+export const StepsPageParams = Schema.Struct({
+  after: Schema.optional(After),
+  limit: Schema.optional(PageLimit)
 })

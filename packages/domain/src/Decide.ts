@@ -144,12 +144,23 @@ export type StepBeginOutcome =
   | { readonly action: "cancelled" }
   | { readonly action: "input_mismatch"; readonly step: StepState }
 
-/** Whether a step that already has a record may be (re)executed now, or who keeps it. */
-const existingStepOutcome = (step: StepState, cmd: BeginStep): "execute" | Exclude<StepBeginOutcome, { action: "execute" }> => {
+type ExistingStepOutcome = "execute" | Exclude<StepBeginOutcome, { action: "execute" }>
+
+/**
+ * Whether a step that already has a record may be (re)executed now, or who keeps it. The step
+ * lease's owner is the unit of exclusion: its own holder re-begins a running step at once.
+ */
+const existingStepOutcome = (
+  step: StepState,
+  cmd: { readonly inputHash: string; readonly now: number },
+  owner: string | undefined
+): ExistingStepOutcome => {
   if (step.status === "completed") {
     return step.inputHash === cmd.inputHash ? { action: "return", step } : { action: "input_mismatch", step }
   }
-  if (step.status === "running") return isLive(step.leaseExpiresAt, cmd.now) ? { action: "locked", step } : "execute"
+  if (step.status === "running") {
+    return isLive(step.leaseExpiresAt, cmd.now) && step.leaseOwner !== owner ? { action: "locked", step } : "execute"
+  }
   if (step.status === "failed_retryable") return "execute"
   if (step.status === "failed" && step.resumeDecision === "safe_replay") return "execute"
   return { action: "locked", step }
@@ -159,7 +170,7 @@ export const decideBeginStep = (state: RunAggregate, cmd: BeginStep) =>
   Either.flatMap(requireRun(state, cmd.runId), (run): Either.Either<StepBeginOutcome, LeaseLost | RunAlreadyCompleted> => {
     if (run.status === "cancelled") return Either.right({ action: "cancelled" })
     const step = state.steps.get(cmd.name)
-    const outcome = step === undefined ? "execute" : existingStepOutcome(step, cmd)
+    const outcome = step === undefined ? "execute" : existingStepOutcome(step, cmd, cmd.fence?.leaseOwner)
     if (outcome !== "execute") return Either.right(outcome)
     if (run.status === "completed") return Either.left(new RunAlreadyCompleted({ run }))
     return Either.map(checkRunFence(run, cmd.fence), () => {
@@ -182,6 +193,57 @@ export const decideBeginStep = (state: RunAggregate, cmd: BeginStep) =>
           })
         ]
       }
+    })
+  })
+
+export interface RecordStep {
+  readonly runId: string
+  readonly name: string
+  readonly inputHash: string
+  readonly input: unknown
+  readonly options: unknown
+  readonly output: unknown
+  /** Recording without a step lease is only for the run lease's holder. */
+  readonly fence: Fence
+  readonly newStepId: string
+  readonly now: number
+}
+
+export type StepRecordOutcome =
+  | { readonly action: "recorded"; readonly events: ReadonlyArray<RunEvent> }
+  | Exclude<StepBeginOutcome, { readonly action: "execute" }>
+
+/**
+ * A step the run lease's holder already ran, recorded in one append: `step.started` and
+ * `step.completed` together. A checkpoint that exists wins: it is returned, never overwritten.
+ */
+export const decideRecordStep = (state: RunAggregate, cmd: RecordStep) =>
+  Either.flatMap(requireRun(state, cmd.runId), (run): Either.Either<StepRecordOutcome, LeaseLost | RunAlreadyCompleted> => {
+    if (run.status === "cancelled") return Either.right({ action: "cancelled" })
+    const step = state.steps.get(cmd.name)
+    const outcome = step === undefined ? "execute" : existingStepOutcome(step, cmd, cmd.fence.leaseOwner)
+    if (outcome !== "execute") return Either.right(outcome)
+    if (run.status === "completed") return Either.left(new RunAlreadyCompleted({ run }))
+    if (run.status !== "running" || !holds(cmd.fence, run.leaseOwner, run.attempt)) return Either.left(new LeaseLost({ run }))
+    const stepId = step?.id ?? cmd.newStepId
+    const at = iso(cmd.now)
+    return Either.right({
+      action: "recorded" as const,
+      events: [
+        new StepStarted({
+          stepId,
+          name: cmd.name,
+          inputHash: cmd.inputHash,
+          input: cmd.input,
+          options: cmd.options,
+          resumeContract: normaliseResumeContract(cmd.options),
+          leaseOwner: cmd.fence.leaseOwner,
+          leaseExpiresAt: at,
+          attempt: (step?.attempt ?? 0) + 1,
+          at
+        }),
+        new StepCompleted({ stepId, name: cmd.name, output: cmd.output, at })
+      ]
     })
   })
 

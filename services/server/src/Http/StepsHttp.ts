@@ -42,6 +42,27 @@ export const StepsHttp = HttpApiBuilder.group(Api.TidebaseApi, "steps", (handler
           wireErrors
         )
       )
+      .handle("checkpoint", ({ path, payload }) =>
+        commands.recordStep({
+          runId: path.runId,
+          name: payload.name,
+          inputHash: payload.inputHash,
+          input: payload.input ?? null,
+          options: payload.options ?? {},
+          output: payload.output ?? null,
+          fence: { leaseOwner: payload.leaseOwner, leaseEpoch: payload.leaseEpoch },
+          newStepId: newStepId()
+        }).pipe(
+          Effect.map((outcome): Api.StepCheckpointResult =>
+            outcome.action === "return"
+              ? { action: "return", step: outcome.step, output: outcome.step.output }
+              : outcome.action === "input_mismatch"
+              ? { action: "input_mismatch", step: outcome.step, expectedInputHash: outcome.step.inputHash, actualInputHash: payload.inputHash }
+              : outcome
+          ),
+          wireErrors
+        )
+      )
       .handle("complete", ({ path, payload }) =>
         commands.completeStep({
           runId: path.runId,

@@ -11,6 +11,10 @@ type BeginStepReply =
   | Exclude<Domain.StepBeginOutcome, { readonly action: "execute" }>
   | { readonly action: "execute"; readonly step: Domain.StepState; readonly leaseOwner: string }
 
+type RecordStepReply =
+  | Exclude<Domain.StepRecordOutcome, { readonly action: "recorded" }>
+  | { readonly action: "recorded"; readonly step: Domain.StepState }
+
 /** What a command decided: the events to append, and its reply given the state after them. */
 interface Decision<A> {
   readonly events: ReadonlyArray<RunEvent>
@@ -106,6 +110,13 @@ export class RunCommands extends Effect.Service<RunCommands>()("Tidebase/RunComm
             }))
             : decided([], () => outcome)))
 
+    const recordStep = (cmd: Input<Domain.RecordStep>) =>
+      existing(cmd.runId, { name: cmd.name }, (state, now) =>
+        Either.map(Domain.decideRecordStep(state, { ...cmd, now }), (outcome): Decision<RecordStepReply> =>
+          outcome.action === "recorded"
+            ? decided(outcome.events, (after) => ({ action: "recorded" as const, step: after.steps.get(cmd.name)! }))
+            : decided([], () => outcome)))
+
     const completeStep = (cmd: Input<Domain.CompleteStep>) =>
       existing(cmd.runId, { id: cmd.stepId }, (state, now) =>
         Either.map(Domain.decideCompleteStep(state, { ...cmd, now }), (events) =>
@@ -116,7 +127,7 @@ export class RunCommands extends Effect.Service<RunCommands>()("Tidebase/RunComm
         Either.map(Domain.decideFailStep(state, { ...cmd, now }), (events) =>
           decided(events, (after) => Domain.findStep(after, cmd.stepId)!)))
 
-    return { create, begin, heartbeat, complete, fail, beginStep, completeStep, failStep } as const
+    return { create, begin, heartbeat, complete, fail, beginStep, recordStep, completeStep, failStep } as const
   }),
   dependencies: [RunStore.Default, EventStore.Default]
 }) {}
