@@ -1,6 +1,6 @@
 import { Effect } from "effect"
 import type { TestProject } from "vitest/node"
-import { migrate, pgClientLayer, ProjectionRebuilder } from "@tidebase/server"
+import { migrate, pgClientLayer, ProjectionRebuilder, ProjectionRebuilderLive } from "@tidebase/server"
 import { Redacted } from "effect"
 import { createTestDatabase } from "./TestDatabase.js"
 
@@ -23,7 +23,7 @@ export default async function setup(project: TestProject) {
       // Read models are disposable only if refolding the log gives exactly the live rows.
       const differences = await onDatabase(
         database.url,
-        Effect.flatMap(ProjectionRebuilder, (r) => r.verify).pipe(Effect.provide(ProjectionRebuilder.Default))
+        Effect.flatMap(ProjectionRebuilder, (r) => r.verify).pipe(Effect.provide(ProjectionRebuilderLive))
       )
       if (differences.length > 0) {
         throw new Error(`projections verify after the suite: ${JSON.stringify(differences)}`)

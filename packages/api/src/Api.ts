@@ -100,6 +100,13 @@ export type StepCheckpointResult = typeof StepCheckpointResult.Type
 
 export class StepsGroup extends HttpApiGroup.make("steps")
   .add(
+    HttpApiEndpoint.get("list", "/runs/:runId/steps")
+      .setPath(P.RunPath)
+      .setUrlParams(P.StepsPageParams)
+      .addSuccess(Schema.Struct({ steps: Schema.Array(Step), next: Schema.NullOr(Schema.Number) }))
+      .addError(RunNotFound, { status: 404 })
+  )
+  .add(
     HttpApiEndpoint.post("checkpoint", "/runs/:runId/steps/checkpoint")
       .setPath(P.RunPath)
       .setPayload(P.CheckpointStepPayload)

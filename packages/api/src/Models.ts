@@ -39,6 +39,8 @@ export const Step = Schema.Struct({
   id: Schema.String,
   runId: Schema.String,
   name: Schema.String,
+  /** Extension: the step's place in its run (the run's seq at its first start). */
+  seq: Schema.Number,
   inputHash: Schema.String,
   input: Json,
   options: Json,

@@ -1,7 +1,7 @@
 #!/usr/bin/env -S node --import tsx
 import { NodeRuntime } from "@effect/platform-node"
 import { Config, Effect, Exit, Layer } from "effect"
-import { DatabaseLive, MainLive, migrate, ProjectionRebuilder, ServerConfig } from "@tidebase/server"
+import { DatabaseLive, MainLive, migrate, ProjectionRebuilder, ProjectionRebuilderLive, ServerConfig } from "@tidebase/server"
 
 const usage = `usage: tidebase <command>
   start | dev              serve the API on PORT (default 7373); embedded Postgres unless DATABASE_URL
@@ -23,7 +23,7 @@ const commands: Record<string, Effect.Effect<void, unknown>> = {
   "projections rebuild": withDatabase(
     Effect.flatMap(ProjectionRebuilder, (r) => r.rebuild).pipe(
       Effect.map((streams) => console.log(`rebuilt read models from ${streams} streams`)),
-      Effect.provide(ProjectionRebuilder.Default)
+      Effect.provide(ProjectionRebuilderLive)
     )
   ),
   "projections verify": withDatabase(
@@ -35,7 +35,7 @@ const commands: Record<string, Effect.Effect<void, unknown>> = {
         }
         return Effect.sync(() => { process.exitCode = 1 })
       }),
-      Effect.provide(ProjectionRebuilder.Default)
+      Effect.provide(ProjectionRebuilderLive)
     )
   )
 }

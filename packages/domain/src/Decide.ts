@@ -1,6 +1,6 @@
 import { Either } from "effect"
 import { LeaseHeld, LeaseLost, RunAlreadyCompleted, RunCancelled, RunNotFound, StepNotFound } from "./Errors.js"
-import { RunBegun, RunCompleted, RunCreated, RunFailed, StepCompleted, StepFailed, StepStarted } from "./Events.js"
+import { RunStarted, RunCompleted, RunCreated, RunFailed, StepCompleted, StepFailed, StepStarted } from "./Events.js"
 import type { RunEvent } from "./Events.js"
 import { finalFailureDecision, normaliseResumeContract, statusForDecision } from "./ResumeContract.js"
 import type { ResumeDecision } from "./ResumeContract.js"
@@ -67,7 +67,7 @@ export const decideBegin = (state: RunAggregate, cmd: BeginRun) =>
       return Either.left(new LeaseHeld({ leaseOwner: run.leaseOwner }))
     }
     return Either.right([
-      new RunBegun({
+      new RunStarted({
         leaseOwner: cmd.leaseOwner,
         leaseExpiresAt: iso(cmd.now + cmd.leaseMs),
         attempt: run.attempt + 1,

@@ -14,7 +14,8 @@ export class RunCreated extends Schema.TaggedClass<RunCreated>()("run.created", 
   at: Timestamp
 }) {}
 
-export class RunBegun extends Schema.TaggedClass<RunBegun>()("run.begun", {
+/** `begin` granted a lease. Logs written before v0.6 fidelity call it `run.begun` (see `upcasts`). */
+export class RunStarted extends Schema.TaggedClass<RunStarted>()("run.started", {
   leaseOwner: Schema.String,
   leaseExpiresAt: Timestamp,
   attempt: Schema.Number,
@@ -61,15 +62,27 @@ export class StepFailed extends Schema.TaggedClass<StepFailed>()("step.failed", 
   at: Timestamp
 }) {}
 
-export const RunEvent = Schema.Union(RunCreated, RunBegun, RunCompleted, RunFailed, StepStarted, StepCompleted, StepFailed)
+export const RunEvent = Schema.Union(RunCreated, RunStarted, RunCompleted, RunFailed, StepStarted, StepCompleted, StepFailed)
 export type RunEvent = typeof RunEvent.Type
 export type RunEventType = RunEvent["_tag"]
 
+/**
+ * Stored types that were renamed: an event keeps the type it was written with, and is read
+ * as the current one. Payloads are unchanged by every rename so far.
+ */
+export const upcasts: Readonly<Record<string, RunEventType>> = { "run.begun": "run.started" }
+
+export const currentType = (type: string): string => upcasts[type] ?? type
+
 /** Events are stored as (type, payload): the tag is the `type` column, the rest is the JSON payload. */
+const encodeEvent = Schema.encodeSync(RunEvent)
+
 export const toStored = (event: RunEvent): { readonly type: RunEventType; readonly payload: Record<string, unknown> } => {
-  const { _tag, ...payload } = Schema.encodeSync(RunEvent)(event)
+  const { _tag, ...payload } = encodeEvent(event)
   return { type: _tag, payload }
 }
 
+const decodeEvent = Schema.decodeUnknownSync(RunEvent)
+
 export const fromStored = (type: string, payload: unknown): RunEvent =>
-  Schema.decodeUnknownSync(RunEvent)({ ...(payload as object), _tag: type })
+  decodeEvent({ ...(payload as object), _tag: currentType(type) })

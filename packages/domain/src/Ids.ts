@@ -1,6 +1,5 @@
-import { randomUUID } from "node:crypto"
-
-const hex32 = () => randomUUID().replaceAll("-", "")
+// Web Crypto, not node:crypto, so the domain bundles for the browser (Node 20+, browsers in secure contexts).
+const hex32 = () => globalThis.crypto.randomUUID().replaceAll("-", "")
 
 export const newRunId = () => `run_${hex32()}`
 export const newStepId = () => `step_${hex32()}`

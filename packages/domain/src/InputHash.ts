@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto"
+import { sha256Hex } from "./Sha256.js"
 
 /** JSON with object keys sorted at every depth, so logically equal inputs hash equally. */
 export const stableStringify = (value: unknown): string => JSON.stringify(sortKeys(value)) ?? "null"
@@ -16,5 +16,8 @@ const sortKeys = (value: unknown): unknown => {
   return value
 }
 
-export const inputHash = (value: unknown): string =>
-  `sha256:${createHash("sha256").update(stableStringify(value ?? null)).digest("hex")}`
+/**
+ * `sha256:` + hex SHA-256 of the UTF-8 stable JSON. Stored checkpoints are keyed by it, so the output
+ * must stay byte-for-byte what `createHash("sha256").update(json).digest("hex")` gave before.
+ */
+export const inputHash = (value: unknown): string => `sha256:${sha256Hex(stableStringify(value ?? null))}`

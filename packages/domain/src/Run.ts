@@ -27,6 +27,8 @@ export interface StepState {
   readonly id: string
   readonly runId: string
   readonly name: string
+  /** The run stream's seq when the step was first started: its place in the run, and a page cursor. */
+  readonly seq: number
   readonly inputHash: string
   readonly input: unknown
   readonly options: unknown
@@ -86,7 +88,7 @@ export const evolve = (state: RunAggregate, event: RunEvent): RunAggregate => {
           completedAt: null
         }
       }
-    case "run.begun":
+    case "run.started":
       return withRun(state, version, {
         status: "running",
         leaseOwner: event.leaseOwner,
@@ -120,6 +122,7 @@ export const evolve = (state: RunAggregate, event: RunEvent): RunAggregate => {
         id: event.stepId,
         runId: run?.id ?? "",
         name: event.name,
+        seq: previous?.seq ?? version,
         inputHash: event.inputHash,
         input: event.input,
         options: event.options,

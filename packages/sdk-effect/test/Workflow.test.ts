@@ -107,7 +107,7 @@ serverSuite("@tidebase/effect workflows", (it) => it.layer(TidebaseTest)((it) =>
       yield* Workflow.run("fenced", { runId }, () =>
         Effect.all([Workflow.step("a", Effect.succeed(1)), Workflow.step("b", Effect.succeed(2))]))
       const { events } = yield* Effect.flatMap(Tidebase, (tide) => tide.runs.get(runId))
-      const begun = events.find((e) => e.type === "run.begun")?.payload as { leaseOwner: string }
+      const begun = events.find((e) => e.type === "run.started")?.payload as { leaseOwner: string }
       const started = events.filter((e) => e.type === "step.started").map((e) => (e.payload as { leaseOwner: string }).leaseOwner)
       expect(started).toEqual([begun.leaseOwner, begun.leaseOwner])
       expect(begun.leaseOwner).toMatch(/^worker_/)

@@ -24,7 +24,7 @@ serverSuite("@tidebase/sdk run leases", (it) => {
       expect(executions).toBe(1)
 
       const detail = await tide.runs.get(runId)
-      expect(eventsOfType(detail.events, "run.begun")).toHaveLength(1)
+      expect(eventsOfType(detail.events, "run.started")).toHaveLength(1)
       expect(detail.run.status).toBe("completed")
     }))
 })

@@ -3,18 +3,24 @@ import { NodeHttpServer } from "@effect/platform-node"
 import { TidebaseApi } from "@tidebase/api"
 import { Layer } from "effect"
 import { createServer } from "node:http"
+import { AggregatesLive } from "./Aggregates.js"
 import { apiKeyValue } from "./Config.js"
 import type { ServerConfig } from "./Config.js"
-import { EventsHttp } from "./Http/EventsHttp.js"
+import { EventsHttp } from "./Events/EventsHttp.js"
+import { LiveEvents } from "./Events/LiveEvents.js"
+import { EventStore } from "./EventStore/EventStore.js"
 import { HealthHttp } from "./Http/HealthHttp.js"
 import { authMiddleware, BadRequestMiddleware, jsonBodies, logDefects } from "./Http/Middleware.js"
-import { RunsHttp } from "./Http/RunsHttp.js"
-import { StepsHttp } from "./Http/StepsHttp.js"
-import { EventStore } from "./EventStore/EventStore.js"
-import { LiveEvents } from "./Live/LiveEvents.js"
+import { RunCache } from "./Runs/RunCache.js"
+import { RunCommandRunner } from "./Runs/RunCommandRunner.js"
 import { RunCommands } from "./Runs/RunCommands.js"
+import { RunLoader } from "./Runs/RunLoad.js"
 import { RunQueries } from "./Runs/RunQueries.js"
+import { RunsHttp } from "./Runs/RunsHttp.js"
 import { ServerSettings } from "./ServerSettings.js"
+import { StepCommands } from "./Steps/StepCommands.js"
+import { StepQueries } from "./Steps/StepQueries.js"
+import { StepsHttp } from "./Steps/StepsHttp.js"
 
 /** Requests in flight get this long to finish at shutdown; event streams never finish on their own. */
 const SHUTDOWN_GRACE_MS = 2_000
@@ -40,19 +46,26 @@ const ApiLive = HttpApiBuilder.api(TidebaseApi).pipe(
   Layer.provide([HealthHttp, RunsHttp, StepsHttp, EventsHttp])
 )
 
+/** The command path: one cache, one loader and one event store shared by every feature's commands. */
+const CommandsLive = Layer.mergeAll(RunCommands.DefaultWithoutDependencies, StepCommands.DefaultWithoutDependencies).pipe(
+  Layer.provide(RunCommandRunner.DefaultWithoutDependencies),
+  Layer.provideMerge(Layer.mergeAll(RunLoader.Default, RunCache.Default, EventStore.Default)),
+  Layer.provideMerge(LiveEvents.Default),
+  Layer.provide(AggregatesLive)
+)
+
 /**
- * The HTTP server over a database that is already migrated: needs a `SqlClient`/`PgClient`,
- * provides the listening `HttpServer` (its address tells tests which port it got).
+ * The HTTP server over a database that is already migrated: needs a `SqlClient`/`PgClient`
+ * and a `PgPool`, provides the listening `HttpServer` (its address tells tests which port it got).
  */
 export const HttpServerLive = (config: ServerConfig) =>
   HttpApiBuilder.serve((app) => HttpMiddleware.cors()(authMiddleware(apiKeyValue(config))(jsonBodies(logDefects(app))))).pipe(
     Layer.provide(BadRequestMiddleware),
     Layer.provide(ApiLive),
     Layer.provide([
-      RunCommands.Default,
+      CommandsLive,
       RunQueries.Default,
-      EventStore.Default,
-      LiveEvents.Default,
+      StepQueries.Default,
       Layer.succeed(ServerSettings, { runLeaseMs: config.runLeaseMs, stepLeaseMs: config.stepLeaseMs })
     ]),
     Layer.provideMerge(NodeHttpServer.layer(createGracefulServer, { port: config.port, host: config.host })),
@@ -60,4 +73,3 @@ export const HttpServerLive = (config: ServerConfig) =>
     // a measurable share of a checkpoint's CPU.
     Layer.provide(Layer.setTracerEnabled(false))
   )
-

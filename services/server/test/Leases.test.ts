@@ -74,7 +74,7 @@ serverSuite("leases fence every worker write", (it) => {
       const detail = (yield* api.get(`/runs/${runId}`)).body
       expect(detail.run.attempt).toBe(1)
       expect(detail.run.leaseExpiresAt).toBe(beat.body.run.leaseExpiresAt)
-      expect(detail.events.map((e: { type: string }) => e.type)).toEqual(["run.created", "run.begun"])
+      expect(detail.events.map((e: { type: string }) => e.type)).toEqual(["run.created", "run.started"])
 
       const refused = yield* api.post(`/runs/${runId}/begin`, undefined, { "x-tidebase-worker": "other" })
       expect(refused.status).toBe(409)

@@ -1,12 +1,12 @@
 import { describe, expect, it } from "@effect/vitest"
 import { spawnSync } from "node:child_process"
-import { chmodSync, existsSync, mkdtempSync, rmSync } from "node:fs"
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs"
 import os from "node:os"
 import path from "node:path"
 import { SqlClient } from "@effect/sql"
 import { Effect, Redacted } from "effect"
 import { inject } from "vitest"
-import { migrate, pgClientLayer } from "@tidebase/server"
+import { migrate, MIGRATIONS_DIR, pgClientLayer } from "@tidebase/server"
 import { runCli } from "../../../test/Cli.js"
 import { createScratchDatabase } from "../../../test/TestDatabase.js"
 
@@ -41,10 +41,11 @@ describe("migrations", () => {
       const results = yield* Effect.all(Array.from({ length: 5 }, () => Effect.either(oneMigrator)), { concurrency: "unbounded" })
       expect(results.filter((r) => r._tag === "Right")).not.toHaveLength(0)
       const rows = yield* Effect.scoped(Effect.provide(
-        Effect.flatMap(SqlClient.SqlClient, (sql) => sql<{ migrationId: number }>`select migration_id from tidebase_migrations`),
+        Effect.flatMap(SqlClient.SqlClient, (sql) => sql<{ migrationId: number }>`select migration_id from tidebase_migrations order by migration_id`),
         pgClientLayer(Redacted.make(db.url))
       ))
-      expect(rows.map((r) => r.migrationId)).toEqual([1])
+      const shipped = readdirSync(MIGRATIONS_DIR).filter((f) => f.endsWith(".sql")).map((f) => Number(f.split("_")[0])).sort((a, b) => a - b)
+      expect(rows.map((r) => r.migrationId)).toEqual(shipped)
     }).pipe(Effect.scoped))
 })
 

@@ -2,7 +2,7 @@ import { expect, layer } from "@effect/vitest"
 import { SqlClient } from "@effect/sql"
 import { Effect, Layer, Redacted } from "effect"
 import { inject } from "vitest"
-import { migrate, pgClientLayer, ProjectionRebuilder } from "@tidebase/server"
+import { migrate, pgClientLayer, ProjectionRebuilder, ProjectionRebuilderLive } from "@tidebase/server"
 import { createScratchDatabase } from "../../../test/TestDatabase.js"
 import { http, TestServer, TestServerLive } from "../../../test/TestServer.js"
 
@@ -15,7 +15,7 @@ const ScratchLive = Layer.unwrapScoped(
     )
     const database = pgClientLayer(Redacted.make(db.url))
     yield* Effect.provide(migrate, database)
-    return Layer.mergeAll(TestServerLive({}, db.url), ProjectionRebuilder.Default).pipe(Layer.provideMerge(database))
+    return Layer.mergeAll(TestServerLive({}, db.url), ProjectionRebuilderLive).pipe(Layer.provideMerge(database))
   })
 )
 

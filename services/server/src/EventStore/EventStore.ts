@@ -1,23 +1,13 @@
-import { SqlClient } from "@effect/sql"
-import type { SqlError } from "@effect/sql"
-import { toStored } from "@tidebase/domain"
 import { Data, Effect } from "effect"
-import { Projections } from "../Projections/Projections.js"
-import type { StreamChange } from "./Projection.js"
+import { PgPool } from "../Database/PgPool.js"
+import { LiveEvents } from "../Events/LiveEvents.js"
+import type { AnyStreamChange } from "./Aggregate.js"
+import { appendStatement } from "./AppendStatement.js"
+import { isLostRace } from "./Conflicts.js"
+import { Aggregates } from "./Registry.js"
 
-export const EVENTS_CHANNEL = "tidebase_events"
-
-export class VersionConflict extends Data.TaggedError("VersionConflict")<{ readonly streamId: string }> {}
-
-/**
- * Another writer appended first: the seq is taken (or, should a projection's write run
- * first, the row it inserts is), or both waited on each other. Deciding again on fresh
- * state is the answer to all three.
- */
-const isConcurrentAppend = (error: SqlError.SqlError) => {
-  const code = (error.cause as { code?: string } | undefined)?.code
-  return code === "23505" || code === "40P01"
-}
+/** Another writer appended to one of the streams first: decide again on fresh state. */
+export class VersionConflict extends Data.TaggedError("VersionConflict")<{ readonly streams: ReadonlyArray<string> }> {}
 
 export interface StoredEvent {
   readonly position: number
@@ -30,47 +20,42 @@ export interface StoredEvent {
 
 export class EventStore extends Effect.Service<EventStore>()("Tidebase/EventStore", {
   effect: Effect.gen(function*() {
-    const sql = yield* SqlClient.SqlClient
-    const projections = yield* Projections
+    const pool = yield* PgPool
+    const live = yield* LiveEvents
+    const kinds = yield* Aggregates
+    const projections = new Map(kinds.map((k) => [k.kind.category, k.projections]))
 
     /**
-     * Appends `change.events` after `change.before.version` in one statement that also moves
-     * the stream head, applies every inline projection and notifies listeners. The unique
-     * (stream, seq) key makes it an expected-version append: if another writer got there
-     * first the whole statement fails with `VersionConflict` and nothing is written.
+     * Appends every change in ONE statement: the events of each stream after its expected
+     * version, the stream heads and every inline projection's writes. The unique
+     * (category, stream, seq) key makes each an expected-version append: if another writer got
+     * to any of the streams first, nothing at all is written and `VersionConflict` says so.
      */
-    const append = Effect.fnUntraced(function*(change: StreamChange) {
-      if (change.events.length === 0) return
-      const expected = change.before.version
-      const next = expected + change.events.length
-      const stored = JSON.stringify(change.events.map(toStored))
-      const projected = projections.all.flatMap((projection) => projection.writes(change))
-        .map((write, i) => sql`, ${sql.literal(`projected_${i}`)} as (${write})`)
-      yield* sql`
-        with appended as (
-          insert into events (stream_id, seq, type, payload, created_at)
-          select ${change.streamId}, ${expected} + e.ord, e.ev->>'type', e.ev->'payload', (e.ev->'payload'->>'at')::timestamptz
-          from jsonb_array_elements(${stored}::jsonb) with ordinality as e(ev, ord)
-          returning seq
-        ), head as (
-          insert into event_streams (stream_id, version) values (${change.streamId}, ${next})
-          on conflict (stream_id) do update set version = excluded.version
-          returning version
-        ) ${sql.join("", false)(projected)}
-        select pg_notify(${EVENTS_CHANNEL}, ${change.streamId} || ':' || ${next}::text)
-        from head, (select count(*) from appended) a`
-    }, (effect, change) =>
-      effect.pipe(
-        Effect.catchIf(isConcurrentAppend, () => Effect.fail(new VersionConflict({ streamId: change.streamId }))),
-        Effect.catchTag("SqlError", Effect.die)
-      ))
+    const append = (changes: ReadonlyArray<AnyStreamChange>): Effect.Effect<void, VersionConflict> => {
+      const changed = changes.filter((c) => c.events.length > 0)
+      if (changed.length === 0) return Effect.void
+      const writes = changed.flatMap((change) => (projections.get(change.kind.category) ?? []).flatMap((p) => p.writes(change)))
+      return pool.query(appendStatement(changed, writes)).pipe(
+        Effect.catchTag("SqlError", (error) =>
+          isLostRace(error)
+            ? Effect.fail(new VersionConflict({ streams: changed.map((c) => `${c.kind.category}/${c.streamId}`) }))
+            : Effect.die(error)),
+        Effect.zipRight(live.announce(changed.map((c) => ({
+          category: c.kind.category,
+          streamId: c.streamId,
+          version: c.expectedVersion + c.events.length
+        }))))
+      )
+    }
 
-    const readStream = (streamId: string, afterSeq = 0, limit = 10_000) =>
-      sql<StoredEvent>`
-        select position, stream_id, seq, type, payload, created_at from events
-        where stream_id = ${streamId} and seq > ${afterSeq} order by seq limit ${limit}`.pipe(Effect.orDie)
+    const readStream = (category: string, streamId: string, afterSeq = 0, limit = 1_000_000) =>
+      pool.query<StoredEvent>({
+        name: "tidebase_read_stream",
+        text: `select position, stream_id as "streamId", seq, type, payload, created_at as "createdAt" from events
+          where category = $1 and stream_id = $2 and seq > $3 order by seq limit $4`,
+        params: [category, streamId, afterSeq, limit]
+      }).pipe(Effect.orDie)
 
     return { append, readStream } as const
-  }),
-  dependencies: [Projections.Default]
+  })
 }) {}

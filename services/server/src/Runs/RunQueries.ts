@@ -1,77 +1,65 @@
-import { SqlClient } from "@effect/sql"
-import type { Event, Run, RunDetail, Step } from "@tidebase/api"
 import { Effect, Option } from "effect"
-import { EventStore } from "../EventStore/EventStore.js"
-import type { StoredEvent } from "../EventStore/EventStore.js"
-import { toWireRun } from "./Rows.js"
-import type { RunRow } from "./Rows.js"
+import { PgPool } from "../Database/PgPool.js"
+import { eventJson, jsonArray, runJson, stepJson } from "./WireJson.js"
 
-export const toWireEvent = (e: StoredEvent): Event => ({
-  id: String(e.position),
-  runId: e.streamId,
-  seq: e.seq,
-  position: e.position,
-  type: e.type,
-  payload: e.payload,
-  createdAt: e.createdAt
-})
+/** A read answered as JSON text built by Postgres: no row is decoded or re-encoded on the way. */
+export type JsonText = string
+
+const EMPTY_SECTIONS = ["stateStreams", "stateVersions", "runEdges", "childRuns", "recoveryAttempts", "channels", "channelDeliveries", "gates", "usage"]
+
+const DETAIL = `select json_build_object(
+    'run', ${runJson("r")},
+    'steps', ${jsonArray(stepJson("s"), "(select * from steps where run_id = $1 order by seq) s")},
+    'state', null,
+    ${EMPTY_SECTIONS.map((name) => `'${name}', '[]'::json`).join(",\n    ")},
+    'events', ${jsonArray(eventJson("e"), "(select * from events where category = 'run' and stream_id = $1 order by seq) e")}
+  )::text as body
+  from run_read r where r.id = $1`
+
+const CHECKPOINTS = `select json_build_object(
+    'run', ${runJson("r")},
+    'checkpoints', ${
+  jsonArray(
+    `json_build_object('stepId', s.id, 'name', s.name, 'inputHash', s.input_hash, 'output', s.output, 'completedAt', to_char(s.completed_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))`,
+    "(select * from steps where run_id = $1 and status = 'completed' order by seq) s"
+  )
+}
+  )::text as body
+  from run_read r where r.id = $1`
+
+const LIST = `select ${jsonArray(runJson("r"), `(select * from run_read
+    where ($1::text is null or status = $1) and ($2::text is null or workflow_name = $2)
+    order by created_at desc, id desc limit $3) r`)}::text as body`
 
 /** Read side: answers come from the read models only, never by folding events. */
 export class RunQueries extends Effect.Service<RunQueries>()("Tidebase/RunQueries", {
   effect: Effect.gen(function*() {
-    const sql = yield* SqlClient.SqlClient
-    const events = yield* EventStore
+    const pool = yield* PgPool
 
-    const findRun = (runId: string) =>
-      sql<RunRow>`select * from run_read where id = ${runId}`.pipe(
-        Effect.map((rows) => Option.map(Option.fromNullable(rows[0]), toWireRun)),
+    const one = (name: string, text: string, params: ReadonlyArray<unknown>) =>
+      pool.query<{ body: JsonText }>({ name, text, params }).pipe(
+        Effect.map((rows) => Option.map(Option.fromNullable(rows[0]), (row) => row.body)),
         Effect.orDie
       )
 
-    const steps = (runId: string) =>
-      sql<Step>`select * from steps where run_id = ${runId} order by started_at, id`.pipe(Effect.orDie)
+    const exists = (runId: string) =>
+      pool.query({ name: "tidebase_run_exists", text: "select 1 from runs where id = $1", params: [runId] }).pipe(
+        Effect.map((rows) => rows.length > 0),
+        Effect.orDie
+      )
 
-    const detail = (runId: string) =>
-      Effect.gen(function*() {
-        const run = yield* findRun(runId)
-        if (Option.isNone(run)) return Option.none<RunDetail>()
-        const [runSteps, log] = yield* Effect.all([steps(runId), events.readStream(runId)], { concurrency: 2 })
-        return Option.some<RunDetail>({
-          run: run.value,
-          steps: runSteps,
-          state: null,
-          stateStreams: [],
-          stateVersions: [],
-          runEdges: [],
-          childRuns: [],
-          recoveryAttempts: [],
-          channels: [],
-          channelDeliveries: [],
-          gates: [],
-          usage: [],
-          events: log.map(toWireEvent)
-        })
-      })
+    /** `{run, steps, …, events}` of v0.6, complete, for a run of any length. */
+    const detail = (runId: string) => one("tidebase_run_detail", DETAIL, [runId])
+
+    /** `{run, checkpoints}`: every completed step in one read, so a resume replays N steps without N round trips. */
+    const checkpoints = (runId: string) => one("tidebase_run_checkpoints", CHECKPOINTS, [runId])
 
     const list = (filter: { readonly status?: string | undefined; readonly workflowName?: string | undefined; readonly limit?: number | undefined }) =>
-      sql<RunRow>`
-        select * from run_read
-        where ${sql.and([
-          filter.status === undefined ? sql`true` : sql`status = ${filter.status}`,
-          filter.workflowName === undefined ? sql`true` : sql`workflow_name = ${filter.workflowName}`
-        ])}
-        order by created_at desc, id desc limit ${filter.limit ?? 100}`.pipe(
-        Effect.map((rows): ReadonlyArray<Run> => rows.map(toWireRun)),
-        Effect.orDie
+      Effect.map(
+        one("tidebase_run_list", LIST, [filter.status ?? null, filter.workflowName ?? null, filter.limit ?? 100]),
+        Option.getOrElse(() => "[]")
       )
 
-    /** Every completed step in one read, so a resume replays N steps without N round trips. */
-    const checkpoints = (runId: string) =>
-      sql<{ stepId: string; name: string; inputHash: string; output: unknown; completedAt: string | null }>`
-        select id as step_id, name, input_hash, output, completed_at from steps
-        where run_id = ${runId} and status = 'completed' order by started_at, id`.pipe(Effect.orDie)
-
-    return { findRun, detail, list, checkpoints } as const
-  }),
-  dependencies: [EventStore.Default]
+    return { exists, detail, checkpoints, list } as const
+  })
 }) {}

@@ -2,11 +2,12 @@ import { HttpApiBuilder } from "@effect/platform"
 import * as Api from "@tidebase/api"
 import { newLeaseOwner, newRunId } from "@tidebase/domain"
 import { Effect, Option } from "effect"
+import { wireErrors } from "../Http/DomainErrors.js"
+import { jsonText } from "../Http/JsonText.js"
 import { ServerSettings } from "../ServerSettings.js"
-import { RunCommands } from "../Runs/RunCommands.js"
-import { RunQueries } from "../Runs/RunQueries.js"
-import { wireRunFromState } from "../Runs/Rows.js"
-import { wireErrors } from "./DomainErrors.js"
+import { RunCommands } from "./RunCommands.js"
+import { RunQueries } from "./RunQueries.js"
+import { wireRunFromState } from "./Rows.js"
 
 const fence = (p: { readonly leaseOwner?: string | undefined; readonly leaseEpoch?: number | undefined }) =>
   p.leaseOwner === undefined ? undefined : { leaseOwner: p.leaseOwner, leaseEpoch: p.leaseEpoch }
@@ -16,7 +17,11 @@ export const RunsHttp = HttpApiBuilder.group(Api.TidebaseApi, "runs", (handlers)
     const commands = yield* RunCommands
     const queries = yield* RunQueries
     const settings = yield* ServerSettings
-    const notFound = (runId: string) => new Api.RunNotFound({ error: `run ${runId} not found`, code: "run_not_found" })
+    const found = (runId: string) =>
+      Option.match({
+        onNone: () => Effect.fail(new Api.RunNotFound({ error: `run ${runId} not found`, code: "run_not_found" })),
+        onSome: (body: string) => Effect.succeed(jsonText(body))
+      })
 
     return handlers
       .handle("create", ({ path, payload }) =>
@@ -29,22 +34,9 @@ export const RunsHttp = HttpApiBuilder.group(Api.TidebaseApi, "runs", (handlers)
           channels: payload.channels ?? null
         }).pipe(Effect.map(({ created, run }) => ({ run: wireRunFromState(run), created })))
       )
-      .handle("list", ({ urlParams }) => Effect.map(queries.list(urlParams), (runs) => ({ runs })))
-      .handle("get", ({ path }) =>
-        Effect.flatMap(queries.detail(path.runId), Option.match({
-          onNone: () => Effect.fail(notFound(path.runId)),
-          onSome: Effect.succeed
-        }))
-      )
-      .handle("checkpoints", ({ path }) =>
-        Effect.gen(function*() {
-          const run = yield* Effect.flatMap(queries.findRun(path.runId), Option.match({
-            onNone: () => Effect.fail(notFound(path.runId)),
-            onSome: Effect.succeed
-          }))
-          return { run, checkpoints: yield* queries.checkpoints(path.runId) }
-        })
-      )
+      .handle("list", ({ urlParams }) => Effect.map(queries.list(urlParams), (runs) => jsonText(`{"runs":${runs}}`)))
+      .handle("get", ({ path }) => Effect.flatMap(queries.detail(path.runId), found(path.runId)))
+      .handle("checkpoints", ({ path }) => Effect.flatMap(queries.checkpoints(path.runId), found(path.runId)))
       .handle("begin", ({ headers, path, payload }) =>
         commands.begin({
           runId: path.runId,

@@ -1,9 +1,9 @@
 import { SqlClient } from "@effect/sql"
-import { fold, fromStored } from "@tidebase/domain"
-import { emptyAggregate } from "@tidebase/domain"
 import { Data, Effect } from "effect"
-import { EventStore } from "../EventStore/EventStore.js"
-import { Projections } from "./Projections.js"
+import { fold } from "./Aggregate.js"
+import { rowWriteStatement } from "./AppendStatement.js"
+import { Aggregates } from "./Registry.js"
+import type { RegisteredKind } from "./Registry.js"
 
 export interface TableDifference {
   readonly table: string
@@ -20,23 +20,33 @@ class RollBack extends Data.TaggedError("RollBack")<{ readonly differences: Read
 export class ProjectionRebuilder extends Effect.Service<ProjectionRebuilder>()("Tidebase/ProjectionRebuilder", {
   effect: Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
-    const { all } = yield* Projections
-    const events = yield* EventStore
-    const tables = all.flatMap((p) => p.tables)
+    const kinds = yield* Aggregates
+    const tables = kinds.flatMap((k) => k.projections.flatMap((p) => p.tables))
+
+    const refoldKind = ({ kind, projections }: RegisteredKind) =>
+      Effect.gen(function*() {
+        const streams = yield* sql<{ streamId: string }>`
+          select stream_id from event_streams where category = ${kind.category} order by stream_id`
+        for (const { streamId } of streams) {
+          const stored = yield* sql<{ type: string; payload: unknown }>`
+            select type, payload from events where category = ${kind.category} and stream_id = ${streamId} order by seq`
+          const events = stored.map((e) => kind.fromStored(e.type, e.payload))
+          const change = { kind, streamId, expectedVersion: 0, events, before: kind.empty, after: fold(kind, events) }
+          for (const write of projections.flatMap((projection) => projection.writes(change))) {
+            const { params, text } = rowWriteStatement(write)
+            yield* sql.unsafe(text, params)
+          }
+        }
+        return streams.length
+      })
 
     /** Truncates every read model and refolds it from the event log; writers wait meanwhile. */
     const refold = Effect.gen(function*() {
       yield* sql`lock table event_streams in share mode`
-      yield* sql`truncate ${sql.literal(tables.join(", "))}`
-      const streams = yield* sql<{ streamId: string }>`select stream_id from event_streams order by stream_id`
-      for (const { streamId } of streams) {
-        const stored = yield* events.readStream(streamId, 0, Number.MAX_SAFE_INTEGER)
-        const decoded = stored.map((e) => fromStored(e.type, e.payload))
-        const after = fold(decoded)
-        const change = { streamId, events: decoded, before: emptyAggregate, after }
-        for (const write of all.flatMap((projection) => projection.writes(change))) yield* sql`${write}`
-      }
-      return streams.length
+      if (tables.length > 0) yield* sql`truncate ${sql.literal(tables.join(", "))}`
+      let streams = 0
+      for (const kind of kinds) streams += yield* refoldKind(kind)
+      return streams
     })
 
     const rebuild = sql.withTransaction(refold).pipe(Effect.orDie)
@@ -82,6 +92,5 @@ export class ProjectionRebuilder extends Effect.Service<ProjectionRebuilder>()("
     )
 
     return { rebuild, verify } as const
-  }),
-  dependencies: [Projections.Default, EventStore.Default]
+  })
 }) {}

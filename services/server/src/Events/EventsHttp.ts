@@ -1,9 +1,10 @@
 import { HttpApiBuilder, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import * as Api from "@tidebase/api"
-import { Effect, Option, Ref, Schedule, Stream } from "effect"
+import { Effect, Ref, Schedule, Stream } from "effect"
 import { EventStore } from "../EventStore/EventStore.js"
-import { LiveEvents } from "../Live/LiveEvents.js"
-import { RunQueries, toWireEvent } from "../Runs/RunQueries.js"
+import { LiveEvents } from "./LiveEvents.js"
+import { RunQueries } from "../Runs/RunQueries.js"
+import { toWireEvent } from "./WireEvent.js"
 
 const encoder = new TextEncoder()
 
@@ -23,12 +24,12 @@ export const EventsHttp = HttpApiBuilder.group(Api.TidebaseApi, "events", (handl
         const moved = yield* live.subscribe
         const last = yield* Ref.make(after)
         const fetchNew = Effect.gen(function*() {
-          const batch = yield* events.readStream(runId, yield* Ref.get(last))
+          const batch = yield* events.readStream("run", runId, yield* Ref.get(last))
           if (batch.length > 0) yield* Ref.set(last, batch[batch.length - 1]!.seq)
           return batch
         })
         const wakeups = Stream.merge(
-          Stream.fromQueue(moved).pipe(Stream.filter((m) => m.streamId === runId)),
+          Stream.fromQueue(moved).pipe(Stream.filter((m) => m.category === "run" && m.streamId === runId)),
           Stream.fromSchedule(Schedule.spaced(POLL_INTERVAL))
         )
         return Stream.concat(Stream.succeed(undefined), wakeups).pipe(
@@ -41,14 +42,14 @@ export const EventsHttp = HttpApiBuilder.group(Api.TidebaseApi, "events", (handl
     return handlers.handle("list", ({ path, urlParams }) =>
       Effect.gen(function*() {
         const request = yield* HttpServerRequest.HttpServerRequest
-        if (Option.isNone(yield* queries.findRun(path.runId))) {
+        if (!(yield* queries.exists(path.runId))) {
           return yield* Effect.fail(new Api.RunNotFound({ error: `run ${path.runId} not found`, code: "run_not_found" }))
         }
         const lastEventId = Number(request.headers["last-event-id"] ?? NaN)
         const after = Math.max(urlParams.after ?? 0, Number.isInteger(lastEventId) ? lastEventId : 0)
         const accept = request.headers["accept"] ?? ""
         if (accept.includes("application/json") && !accept.includes("text/event-stream")) {
-          return { events: (yield* events.readStream(path.runId, after)).map(toWireEvent) }
+          return { events: (yield* events.readStream("run", path.runId, after, urlParams.limit)).map(toWireEvent) }
         }
         const body = Stream.merge(
           follow(path.runId, after),

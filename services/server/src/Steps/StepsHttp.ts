@@ -1,19 +1,45 @@
 import { HttpApiBuilder } from "@effect/platform"
 import * as Api from "@tidebase/api"
 import { newLeaseOwner, newStepId } from "@tidebase/domain"
+import type { StepState } from "@tidebase/domain"
 import { Effect } from "effect"
-import { RunCommands } from "../Runs/RunCommands.js"
+import { wireErrors } from "../Http/DomainErrors.js"
+import { jsonText } from "../Http/JsonText.js"
+import { RunQueries } from "../Runs/RunQueries.js"
 import { ServerSettings } from "../ServerSettings.js"
-import { wireErrors } from "./DomainErrors.js"
+import { StepCommands } from "./StepCommands.js"
+import { StepQueries } from "./StepQueries.js"
+
+const DEFAULT_PAGE = 100
+
+/** The answers that show an existing step rather than a new lease: the same for begin and checkpoint. */
+const existingStepReply = <O extends { readonly action: string }>(outcome: O, inputHash: string) => {
+  const o = outcome as { readonly action: string; readonly step?: StepState }
+  if (o.action === "return") return { action: "return" as const, step: o.step!, output: o.step!.output }
+  if (o.action === "input_mismatch") {
+    return { action: "input_mismatch" as const, step: o.step!, expectedInputHash: o.step!.inputHash, actualInputHash: inputHash }
+  }
+  return outcome
+}
 
 export const StepsHttp = HttpApiBuilder.group(Api.TidebaseApi, "steps", (handlers) =>
   Effect.gen(function*() {
-    const commands = yield* RunCommands
+    const commands = yield* StepCommands
+    const steps = yield* StepQueries
+    const runs = yield* RunQueries
     const settings = yield* ServerSettings
 
     return handlers
+      .handle("list", ({ path, urlParams }) =>
+        Effect.gen(function*() {
+          if (!(yield* runs.exists(path.runId))) {
+            return yield* new Api.RunNotFound({ error: `run ${path.runId} not found`, code: "run_not_found" })
+          }
+          return jsonText(yield* steps.page(path.runId, urlParams.after ?? 0, urlParams.limit ?? DEFAULT_PAGE))
+        })
+      )
       .handle("begin", ({ path, payload }) =>
-        commands.beginStep({
+        commands.begin({
           runId: path.runId,
           name: payload.name,
           inputHash: payload.inputHash,
@@ -24,26 +50,12 @@ export const StepsHttp = HttpApiBuilder.group(Api.TidebaseApi, "steps", (handler
           newStepId: newStepId(),
           leaseMs: payload.leaseMs ?? settings.stepLeaseMs
         }).pipe(
-          Effect.map((outcome): Api.StepBeginResult => {
-            switch (outcome.action) {
-              case "return":
-                return { action: "return", step: outcome.step, output: outcome.step.output }
-              case "input_mismatch":
-                return {
-                  action: "input_mismatch",
-                  step: outcome.step,
-                  expectedInputHash: outcome.step.inputHash,
-                  actualInputHash: payload.inputHash
-                }
-              default:
-                return outcome
-            }
-          }),
+          Effect.map((outcome) => existingStepReply(outcome, payload.inputHash) as Api.StepBeginResult),
           wireErrors
         )
       )
       .handle("checkpoint", ({ path, payload }) =>
-        commands.recordStep({
+        commands.record({
           runId: path.runId,
           name: payload.name,
           inputHash: payload.inputHash,
@@ -53,18 +65,12 @@ export const StepsHttp = HttpApiBuilder.group(Api.TidebaseApi, "steps", (handler
           fence: { leaseOwner: payload.leaseOwner, leaseEpoch: payload.leaseEpoch },
           newStepId: newStepId()
         }).pipe(
-          Effect.map((outcome): Api.StepCheckpointResult =>
-            outcome.action === "return"
-              ? { action: "return", step: outcome.step, output: outcome.step.output }
-              : outcome.action === "input_mismatch"
-              ? { action: "input_mismatch", step: outcome.step, expectedInputHash: outcome.step.inputHash, actualInputHash: payload.inputHash }
-              : outcome
-          ),
+          Effect.map((outcome) => existingStepReply(outcome, payload.inputHash) as Api.StepCheckpointResult),
           wireErrors
         )
       )
       .handle("complete", ({ path, payload }) =>
-        commands.completeStep({
+        commands.complete({
           runId: path.runId,
           stepId: path.stepId,
           fence: { leaseOwner: payload.leaseOwner, leaseEpoch: payload.leaseEpoch },
@@ -72,7 +78,7 @@ export const StepsHttp = HttpApiBuilder.group(Api.TidebaseApi, "steps", (handler
         }).pipe(Effect.map((step) => ({ step })), wireErrors)
       )
       .handle("fail", ({ path, payload }) =>
-        commands.failStep({
+        commands.fail({
           runId: path.runId,
           stepId: path.stepId,
           fence: { leaseOwner: payload.leaseOwner, leaseEpoch: payload.leaseEpoch },

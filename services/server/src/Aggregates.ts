@@ -1,0 +1,13 @@
+import { Layer } from "effect"
+import { ProjectionRebuilder } from "./EventStore/Rebuild.js"
+import { Aggregates, registered } from "./EventStore/Registry.js"
+import { RunKind } from "./Runs/RunKind.js"
+import { RunProjection } from "./Runs/RunProjection.js"
+import { StepProjection } from "./Steps/StepProjection.js"
+
+/** Every stream kind and its inline projections: a feature with a new aggregate adds it here. */
+export const AggregatesLive = Layer.succeed(Aggregates, [
+  registered(RunKind, [RunProjection, StepProjection])
+])
+
+export const ProjectionRebuilderLive = ProjectionRebuilder.Default.pipe(Layer.provide(AggregatesLive))

@@ -1,0 +1,23 @@
+import type { SqlError } from "@effect/sql/SqlError"
+
+/**
+ * The only failures that mean "another writer got there first; decide again on fresh state".
+ * `events_stream_seq` is the expected-version key itself; the others are read-model keys that a
+ * projection's write can hit before the events insert does, in the same racing statement.
+ */
+export const RACE_CONSTRAINTS: ReadonlySet<string> = new Set([
+  "events_stream_seq",
+  "runs_pkey",
+  "steps_run_id_name_key",
+  "steps_run_seq"
+])
+
+const UNIQUE_VIOLATION = "23505"
+/** Two multi-stream appends can wait on each other; Postgres aborts one of them. */
+const DEADLOCK = "40P01"
+
+export const isLostRace = (error: SqlError): boolean => {
+  const cause = error.cause as { readonly code?: string; readonly constraint?: string } | undefined
+  if (cause?.code === DEADLOCK) return true
+  return cause?.code === UNIQUE_VIOLATION && cause.constraint !== undefined && RACE_CONSTRAINTS.has(cause.constraint)
+}

@@ -1,0 +1,90 @@
+import * as Domain from "@tidebase/domain"
+import type { RunAggregate, RunEvent } from "@tidebase/domain"
+import { Clock, Effect, Either, Schedule } from "effect"
+import { fold } from "../EventStore/Aggregate.js"
+import { EventStore, VersionConflict } from "../EventStore/EventStore.js"
+import { RunCache } from "./RunCache.js"
+import { RunKind } from "./RunKind.js"
+import { RunLoader } from "./RunLoad.js"
+import type { RunNeeds } from "./RunLoad.js"
+
+/** What a command decided: the events to append, and its reply given the state after them. */
+export interface Decision<A> {
+  readonly events: ReadonlyArray<RunEvent>
+  readonly reply: (after: RunAggregate) => A
+}
+
+export const decided = <A>(events: ReadonlyArray<RunEvent>, reply: (after: RunAggregate) => A): Decision<A> => ({ events, reply })
+
+export interface CommandNeeds extends RunNeeds {
+  /** Read the run from the database even when cached (decisions on lease expiry). */
+  readonly fresh?: boolean
+}
+
+/** Losing an append race means deciding again on fresh state; jitter spreads the retries. */
+const CONFLICT_RETRIES = Schedule.exponential("1 millis", 1.5).pipe(
+  Schedule.jittered,
+  Schedule.union(Schedule.spaced("40 millis")),
+  Schedule.intersect(Schedule.recurs(60))
+)
+
+/**
+ * Every run mutation: take the aggregate (from the cache, else one read), fold the command
+ * through the pure domain rules, append what they decided (one statement, expected version).
+ * A hot run costs one round trip; a concurrent writer's win makes it decide again from a read.
+ */
+export class RunCommandRunner extends Effect.Service<RunCommandRunner>()("Tidebase/RunCommandRunner", {
+  effect: Effect.gen(function*() {
+    const loader = yield* RunLoader
+    const cache = yield* RunCache
+    const store = yield* EventStore
+
+    const execute = <A, E>(
+      runId: string,
+      needs: CommandNeeds,
+      decide: (state: RunAggregate | undefined, now: number) => Either.Either<Decision<A>, E>
+    ): Effect.Effect<A, E> => {
+      let cacheable = needs.fresh !== true && needs.fullRun !== true
+      const attempt: Effect.Effect<A, E | VersionConflict> = Effect.gen(function*() {
+        const now = yield* Clock.currentTimeMillis
+        const cached = cacheable ? cache.view(runId, needs.step) : undefined
+        const loaded = cached === undefined ? yield* loader.load(runId, needs) : undefined
+        const state = cached ?? loaded?.aggregate
+        const decision = yield* decide(state, now)
+        const before = state ?? Domain.emptyAggregate
+        if (decision.events.length === 0) {
+          if (loaded !== undefined) cache.remember(runId, before, before, loaded)
+          return decision.reply(before)
+        }
+        const after = fold(RunKind, decision.events, before)
+        yield* store.append([{ kind: RunKind, streamId: runId, expectedVersion: before.version, events: decision.events, before, after }])
+        cache.remember(runId, before, after, loaded ?? (state === undefined ? { hasSteps: false } : undefined))
+        return decision.reply(after)
+      })
+      return attempt.pipe(
+        Effect.tapError((e) =>
+          Effect.sync(() => {
+            if (e instanceof VersionConflict) {
+              cache.evict(runId)
+              cacheable = false
+            }
+          })
+        ),
+        Effect.retry({ while: (e) => e instanceof VersionConflict, schedule: CONFLICT_RETRIES }),
+        Effect.catchIf((e): e is VersionConflict => e instanceof VersionConflict, Effect.die)
+      ) as Effect.Effect<A, E>
+    }
+
+    /** A command on a run that must exist. */
+    const existing = <A, E>(
+      runId: string,
+      needs: CommandNeeds,
+      decide: (state: RunAggregate, now: number) => Either.Either<Decision<A>, E>
+    ): Effect.Effect<A, E | Domain.RunNotFound> =>
+      execute(runId, needs, (state, now): Either.Either<Decision<A>, E | Domain.RunNotFound> =>
+        state?.run === undefined ? Either.left(new Domain.RunNotFound({ runId })) : decide(state, now))
+
+    return { execute, existing } as const
+  }),
+  dependencies: [RunLoader.Default, RunCache.Default]
+}) {}

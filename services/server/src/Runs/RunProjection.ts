@@ -1,0 +1,28 @@
+import type { RunAggregate, RunEvent, RunState } from "@tidebase/domain"
+import type { Column, Projection } from "../EventStore/Projection.js"
+import { rowWrite } from "../EventStore/Projection.js"
+
+const columns: { readonly [K in keyof RunState]: Column } = {
+  id: "value",
+  workflowName: "value",
+  input: "json",
+  metadata: "json",
+  recoveryWebhook: "value",
+  channels: "json",
+  status: "value",
+  result: "json",
+  error: "json",
+  failureClass: "value",
+  leaseOwner: "value",
+  leaseExpiresAt: "value",
+  attempt: "value",
+  createdAt: "value",
+  updatedAt: "value",
+  completedAt: "value"
+}
+
+/** The `runs` read model: one row per run, written only where the fold changed it. */
+export const RunProjection: Projection<RunAggregate, RunEvent> = {
+  tables: ["runs"],
+  writes: ({ after, before }) => after.run === undefined ? [] : rowWrite("runs", columns, before.run, after.run)
+}

@@ -1,0 +1,85 @@
+import { upcasts } from "@tidebase/domain"
+
+/**
+ * Wire objects built by Postgres as JSON text, for reads that return many rows: the server
+ * neither decodes the rows nor re-encodes them. Field names and timestamp format match what
+ * the api package's Schemas produce (ISO-8601, milliseconds, `Z`).
+ */
+export const iso = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
+
+const object = (fields: ReadonlyArray<readonly [string, string]>) =>
+  `json_build_object(${fields.map(([name, sql]) => `'${name}', ${sql}`).join(", ")})`
+
+export const runJson = (r: string) =>
+  object([
+    ["id", `${r}.id`],
+    ["workflowName", `${r}.workflow_name`],
+    ["input", `coalesce(${r}.input, '{}'::jsonb)`],
+    ["metadata", `coalesce(${r}.metadata, '{}'::jsonb)`],
+    ["status", `${r}.status`],
+    ["result", `${r}.result`],
+    ["error", `${r}.error`],
+    ["recoveryWebhook", `${r}.recovery_webhook`],
+    ["leaseOwner", `${r}.lease_owner`],
+    ["leaseExpiresAt", iso(`${r}.lease_expires_at`)],
+    ["attempt", `${r}.attempt`],
+    ["queue", `${r}.queue`],
+    ["dedupeKey", `${r}.dedupe_key`],
+    ["priority", `${r}.priority`],
+    ["runAt", iso(`${r}.run_at`)],
+    ["maxAttempts", `${r}.max_attempts`],
+    ["deadlineAt", iso(`${r}.deadline_at`)],
+    ["cancelRequestedAt", iso(`${r}.cancel_requested_at`)],
+    ["cancelledAt", iso(`${r}.cancelled_at`)],
+    ["cancelReason", `${r}.cancel_reason`],
+    ["cancelActor", `${r}.cancel_actor`],
+    ["failureClass", `${r}.failure_class`],
+    ["createdAt", iso(`${r}.created_at`)],
+    ["updatedAt", iso(`${r}.updated_at`)],
+    ["completedAt", iso(`${r}.completed_at`)]
+  ])
+
+export const stepJson = (s: string) =>
+  object([
+    ["id", `${s}.id`],
+    ["runId", `${s}.run_id`],
+    ["name", `${s}.name`],
+    ["seq", `${s}.seq`],
+    ["inputHash", `${s}.input_hash`],
+    ["input", `${s}.input`],
+    ["options", `${s}.options`],
+    ["resumeContract", `${s}.resume_contract`],
+    ["status", `${s}.status`],
+    ["output", `${s}.output`],
+    ["error", `${s}.error`],
+    ["resumeDecision", `${s}.resume_decision`],
+    ["leaseOwner", `${s}.lease_owner`],
+    ["leaseExpiresAt", iso(`${s}.lease_expires_at`)],
+    ["attempt", `${s}.attempt`],
+    ["startedAt", iso(`${s}.started_at`)],
+    ["completedAt", iso(`${s}.completed_at`)],
+    ["createdAt", iso(`${s}.created_at`)],
+    ["updatedAt", iso(`${s}.updated_at`)]
+  ])
+
+/** Stored types are upcast on the way out, as `fromStored` does for folds. */
+export const eventType = (e: string) => {
+  const renamed = Object.entries(upcasts)
+  return renamed.length === 0
+    ? `${e}.type`
+    : `case ${e}.type ${renamed.map(([from, to]) => `when '${from}' then '${to}'`).join(" ")} else ${e}.type end`
+}
+
+export const eventJson = (e: string) =>
+  object([
+    ["id", `${e}.position::text`],
+    ["runId", `${e}.stream_id`],
+    ["seq", `${e}.seq`],
+    ["position", `${e}.position`],
+    ["type", eventType(e)],
+    ["payload", `${e}.payload`],
+    ["createdAt", iso(`${e}.created_at`)]
+  ])
+
+/** A JSON array of `element` over `from`, `[]` when there is no row. */
+export const jsonArray = (element: string, from: string) => `coalesce((select json_agg(${element}) from ${from}), '[]'::json)`
