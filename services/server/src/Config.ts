@@ -12,7 +12,11 @@ export const ServerConfig = Config.all({
     Config.map((v) => v !== "0" && v.toLowerCase() !== "false"),
     Config.withDefault(true)
   ),
-  runLeaseMs: Config.integer("TIDEBASE_RUN_LEASE_MS").pipe(Config.withDefault(30_000)),
+  // TIDEBASE_LEASE_MS is the v0.6 server's name for the run lease.
+  runLeaseMs: Config.integer("TIDEBASE_RUN_LEASE_MS").pipe(
+    Config.orElse(() => Config.integer("TIDEBASE_LEASE_MS")),
+    Config.withDefault(30_000)
+  ),
   stepLeaseMs: Config.integer("TIDEBASE_STEP_LEASE_MS").pipe(Config.withDefault(5 * 60_000))
 })
 export type ServerConfig = Config.Config.Success<typeof ServerConfig>

@@ -45,5 +45,32 @@ layer(ScratchLive, { excludeTestServices: true })("read models are disposable", 
       expect(detail.run.status).toBe("running")
       expect(detail.steps[0].output).toEqual([1, 2])
     }))
-})
 
+  it.effect("an old event keeps its stored type and reads as the new one: run.begun folds and lists as run.started", () =>
+    Effect.gen(function*() {
+      const api = http((yield* TestServer).url)
+      const sql = yield* SqlClient.SqlClient
+      const rebuilder = yield* ProjectionRebuilder
+      const runId = (yield* api.post("/runs/upcast", {})).body.run.id
+      const at = new Date().toISOString()
+      const leaseExpiresAt = new Date(Date.now() + 60_000).toISOString()
+      // What a log written before the rename holds: the begin fact under its old name.
+      yield* sql`insert into events (category, stream_id, seq, type, payload, created_at)
+        values ('run', ${runId}, 2, 'run.begun', ${JSON.stringify({ leaseOwner: "old-worker", leaseExpiresAt, attempt: 1, at })}::jsonb, ${at})`
+      yield* sql`update event_streams set version = 2 where category = 'run' and stream_id = ${runId}`
+      yield* rebuilder.rebuild
+
+      const detail = (yield* api.get(`/runs/${runId}`)).body
+      expect(detail.events.map((e: { type: string }) => e.type)).toEqual(["run.created", "run.started"])
+      expect(detail.run).toMatchObject({ status: "running", leaseOwner: "old-worker", attempt: 1 })
+      const json = (yield* api.get(`/runs/${runId}/events`, { accept: "application/json" })).body
+      expect(json.events[1].type).toBe("run.started")
+      const [stored] = yield* sql<{ type: string }>`select type from events where stream_id = ${runId} and seq = 2`
+      expect(stored!.type).toBe("run.begun")
+      // Commands decide on it like any other begin: the old owner's lease is live.
+      const other = yield* api.post(`/runs/${runId}/begin`, {}, { "x-tidebase-worker": "new-worker" })
+      expect(other.status).toBe(409)
+      expect(other.body.leaseOwner).toBe("old-worker")
+      expect(yield* rebuilder.verify).toEqual([])
+    }))
+})
