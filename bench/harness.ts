@@ -3,8 +3,8 @@ import pg from "pg"
 import { createTestDatabase } from "../test/TestDatabase.js"
 import { startServerProcess } from "./serverProcess.js"
 
-export { defaultMeasureOptions, measureThroughput } from "./measure.js"
-export type { MeasureOptions, Throughput } from "./measure.js"
+export { defaultMeasureOptions, measureLatency, measureThroughput } from "./measure.js"
+export type { Counters, LatencyBounds, MeasureOptions, Throughput } from "./measure.js"
 
 export interface PostgresInfo {
   /** Where the fresh database lives: embedded, or the host of the configured server. */

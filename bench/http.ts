@@ -1,10 +1,11 @@
 import { randomBytes } from "node:crypto"
-import { measureThroughput, processCpuMs } from "./harness.js"
+import { measureThroughput } from "./harness.js"
 import type { Throughput } from "./harness.js"
 import { jsonClient } from "./httpClient.js"
 import type { JsonClient } from "./httpClient.js"
 import { rawFigures } from "./raw.js"
 import type { BenchContext, Figure, Section } from "./section.js"
+import { cpuAgainstTarget, serverCpuCounter, serverCpuPer } from "./serverCpu.js"
 
 export const httpFigures = {
   sequential1: "http.checkpoint.1",
@@ -44,8 +45,7 @@ const checkpoint = (client: JsonClient) => async (cursor: RunCursor) => {
 }
 
 const checkpointRate = async (context: BenchContext, client: JsonClient, runs: number) =>
-  measureThroughput(runs, (worker) => startRun(client, worker), checkpoint(client), context.measure, () =>
-    processCpuMs(context.env.serverPid))
+  measureThroughput(runs, (worker) => startRun(client, worker), checkpoint(client), context.measure, serverCpuCounter(context.env.serverPid))
 
 /**
  * The server is a fresh process: until its JIT has settled, a checkpoint costs it several
@@ -57,7 +57,11 @@ const warmUp = (context: BenchContext, client: JsonClient) =>
     durationMs: Math.max(1_000, context.measure.durationMs)
   })
 
-const cpuPerCheckpoint = (t: Throughput) => ((t.counterDelta ?? Number.NaN) / t.count).toFixed(2)
+const REQUESTS_PER_CHECKPOINT = 2
+
+const cpuNote = (t: Throughput, runs: string) =>
+  `server process CPU (user+sys) per checkpoint request, ${runs}: ${cpuAgainstTarget(serverCpuPer(t, t.count * REQUESTS_PER_CHECKPOINT), "per request")}; ` +
+  `${serverCpuPer(t, t.count).toFixed(2)} ms per checkpoint`
 
 export const httpSection: Section = {
   name: "HTTP checkpoints",
@@ -75,7 +79,8 @@ export const httpSection: Section = {
         figures,
         notes: [
           `HTTP client: ${client.name} (BENCH_HTTP_CLIENT=fetch for undici); a checkpoint is steps/begin + steps/:id/complete`,
-          `server process CPU (user+sys) per checkpoint: ${cpuPerCheckpoint(sequential)} ms with 1 run, ${cpuPerCheckpoint(concurrent)} ms with 20 runs`
+          cpuNote(sequential, "1 run"),
+          cpuNote(concurrent, "20 runs")
         ]
       }
     } finally {

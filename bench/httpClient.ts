@@ -4,6 +4,8 @@ import http from "node:http"
 export interface JsonClient {
   readonly name: string
   readonly post: <A>(path: string, body: unknown) => Promise<A>
+  /** The body as received, unparsed, so a caller can time the request alone and see its size. */
+  readonly getText: (path: string) => Promise<string>
   readonly close: () => void
 }
 
@@ -12,28 +14,29 @@ const refused = (method: string, path: string, status: number, text: string) =>
 
 export const nodeHttpClient = (baseUrl: string): JsonClient => {
   const agent = new http.Agent({ keepAlive: true })
-  const post = <A>(path: string, body: unknown) =>
-    new Promise<A>((resolve, reject) => {
-      const data = JSON.stringify(body)
-      const request = http.request(`${baseUrl}${path}`, {
-        method: "POST",
-        agent,
-        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(data) }
-      }, (response) => {
+  const send = (method: "GET" | "POST", path: string, data?: string) =>
+    new Promise<string>((resolve, reject) => {
+      const headers = data === undefined ? {} : { "content-type": "application/json", "content-length": Buffer.byteLength(data) }
+      const request = http.request(`${baseUrl}${path}`, { method, agent, headers }, (response) => {
         const chunks: Array<Buffer> = []
         response.on("data", (chunk: Buffer) => chunks.push(chunk))
         response.on("error", reject)
         response.on("end", () => {
           const text = Buffer.concat(chunks).toString()
           const status = response.statusCode ?? 0
-          if (status < 200 || status >= 300) reject(refused("POST", path, status, text))
-          else resolve(JSON.parse(text) as A)
+          if (status < 200 || status >= 300) reject(refused(method, path, status, text))
+          else resolve(text)
         })
       })
       request.on("error", reject)
       request.end(data)
     })
-  return { name: "node:http, keep-alive Agent", post, close: () => agent.destroy() }
+  return {
+    name: "node:http, keep-alive Agent",
+    post: async <A>(path: string, body: unknown) => JSON.parse(await send("POST", path, JSON.stringify(body))) as A,
+    getText: (path) => send("GET", path),
+    close: () => agent.destroy()
+  }
 }
 
 /** Node's global fetch (undici), which keeps connections alive by default. */
@@ -48,6 +51,12 @@ export const fetchClient = (baseUrl: string): JsonClient => ({
     const text = await response.text()
     if (!response.ok) throw refused("POST", path, response.status, text)
     return JSON.parse(text) as A
+  },
+  getText: async (path) => {
+    const response = await fetch(`${baseUrl}${path}`)
+    const text = await response.text()
+    if (!response.ok) throw refused("GET", path, response.status, text)
+    return text
   },
   close: () => {}
 })

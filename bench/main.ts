@@ -2,6 +2,7 @@ import { availableParallelism } from "node:os"
 import { defaultMeasureOptions, startBenchEnvironment } from "./harness.js"
 import type { BenchEnvironment } from "./harness.js"
 import { httpSection } from "./http.js"
+import { longRunSection } from "./longRun.js"
 import { rawSection } from "./raw.js"
 import { figureTable, ratioTable } from "./report.js"
 import { sdkSection } from "./sdk.js"
@@ -9,7 +10,7 @@ import type { Figure, Section } from "./section.js"
 import { transportSection } from "./transport.js"
 
 /** In order: later sections may compare against earlier figures (the raw rates come first). */
-const sections: ReadonlyArray<Section> = [rawSection, transportSection, httpSection, sdkSection]
+const sections: ReadonlyArray<Section> = [rawSection, transportSection, httpSection, sdkSection, longRunSection]
 
 const serverNodeArgs = () => {
   const dir = process.env.BENCH_SERVER_CPU_PROF

@@ -14,12 +14,23 @@ export const figureTable = (figures: ReadonlyArray<Figure>) => {
   return [header, "-".repeat(header.length), ...rows].join("\n")
 }
 
+/** "(target ≤ 0.6 ms: met)": how a figure compares with the issue's target for it. */
+export const verdict = (value: number, direction: "≤" | "≥", target: number, unit = "", name = "target") => {
+  const stated = `${name} ${direction} ${target}${unit}`
+  if (!Number.isFinite(value)) return `(${stated})`
+  const met = direction === "≤" ? value <= target : value >= target
+  return `(${stated}: ${met ? "met" : "MISSED"})`
+}
+
+const ratioVerdict = (value: number, r: Ratio) =>
+  (r.target === undefined ? "" : `  ${verdict(value, "≥", r.target)}`) +
+  (r.stretch === undefined ? "" : ` ${verdict(value, "≥", r.stretch, "", "stretch")}`)
+
 export const ratioTable = (ratios: ReadonlyArray<Ratio>, figures: ReadonlyMap<string, Figure>) => {
   const width = Math.max(30, ...ratios.map((r) => r.label.length)) + 2
   const rows = ratios.map((r) => {
     const value = (figures.get(r.numerator)?.throughput.perSecond ?? Number.NaN) / (figures.get(r.denominator)?.throughput.perSecond ?? Number.NaN)
-    const verdict = r.target === undefined ? "" : Number.isFinite(value) ? (value >= r.target ? `  (target ≥ ${r.target}: met)` : `  (target ≥ ${r.target}: MISSED)`) : `  (target ≥ ${r.target})`
-    return `${pad(r.label, width)}${padLeft(fixed(value, 3), 8)}${verdict}`
+    return `${pad(r.label, width)}${padLeft(fixed(value, 3), 8)}${ratioVerdict(value, r)}`
   })
   const header = `${pad("ratio", width)}${padLeft("value", 8)}`
   return [header, "-".repeat(header.length), ...rows].join("\n")

@@ -8,12 +8,13 @@ export interface Figure {
   readonly throughput: Throughput
 }
 
-/** `numerator / denominator`, printed after every section has run; `target` is a floor. */
+/** `numerator / denominator`, printed after every section has run; `target` and `stretch` are floors. */
 export interface Ratio {
   readonly label: string
   readonly numerator: string
   readonly denominator: string
   readonly target?: number
+  readonly stretch?: number
 }
 
 export interface BenchContext {
