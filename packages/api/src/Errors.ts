@@ -1,48 +1,80 @@
+import { HttpApiSchema } from "@effect/platform"
 import { Schema } from "effect"
 import { Run, Step } from "./Models.js"
 
+/**
+ * Every wire error carries its status on the class and its `code` as a constructor default,
+ * so endpoints `.addError(X)` and callers write neither. Bodies stay v0.6's `{_tag, error, code, …}`.
+ */
+const code = <C extends string>(value: C) =>
+  Schema.Literal(value).pipe(Schema.propertySignature, Schema.withConstructorDefault(() => value))
+
+const Issue = Schema.Struct({ path: Schema.Array(Schema.String), message: Schema.String })
+
 export class BadRequest extends Schema.TaggedError<BadRequest>()("BadRequest", {
   error: Schema.String,
-  code: Schema.Literal("bad_request"),
-  issues: Schema.Array(Schema.Struct({ path: Schema.Array(Schema.String), message: Schema.String }))
-}) {}
+  code: code("bad_request"),
+  issues: Schema.Array(Issue)
+}, HttpApiSchema.annotations({ status: 400 })) {
+  /** A request that failed validation, naming each field in `error` and in `issues`. */
+  static fromIssues(issues: ReadonlyArray<{ readonly path: ReadonlyArray<PropertyKey>; readonly message: string }>) {
+    const named = issues.map((issue) => ({ path: issue.path.map(String), message: issue.message }))
+    const fields = named.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; ")
+    return new BadRequest({ error: `invalid request: ${fields}`, issues: named })
+  }
+  static readonly notJson = () => new BadRequest({ error: "request body is not valid JSON", issues: [] })
+}
 
 export class Unauthorized extends Schema.TaggedError<Unauthorized>()("Unauthorized", {
-  error: Schema.String,
-  code: Schema.Literal("unauthorized")
-}) {}
+  error: Schema.String.pipe(Schema.propertySignature, Schema.withConstructorDefault(() => "missing or invalid API key")),
+  code: code("unauthorized")
+}, HttpApiSchema.annotations({ status: 401 })) {}
 
 export class RunNotFound extends Schema.TaggedError<RunNotFound>()("RunNotFound", {
   error: Schema.String,
-  code: Schema.Literal("run_not_found")
-}) {}
+  code: code("run_not_found")
+}, HttpApiSchema.annotations({ status: 404 })) {
+  static readonly of = (runId: string) => new RunNotFound({ error: `run ${runId} not found` })
+}
 
 export class RunCancelled extends Schema.TaggedError<RunCancelled>()("RunCancelled", {
   error: Schema.String,
-  code: Schema.Literal("run_cancelled"),
+  code: code("run_cancelled"),
   run: Run
-}) {}
+}, HttpApiSchema.annotations({ status: 409 })) {
+  static readonly of = (run: Run) => new RunCancelled({ error: "run is cancelled", run })
+}
 
 export class RunAlreadyCompleted extends Schema.TaggedError<RunAlreadyCompleted>()("RunAlreadyCompleted", {
   error: Schema.String,
-  code: Schema.Literal("run_completed"),
+  code: code("run_completed"),
   run: Run
-}) {}
+}, HttpApiSchema.annotations({ status: 409 })) {
+  static readonly of = (run: Run) => new RunAlreadyCompleted({ error: "run is completed", run })
+}
 
 export class LeaseHeld extends Schema.TaggedError<LeaseHeld>()("LeaseHeld", {
   error: Schema.String,
-  code: Schema.Literal("lease_held"),
+  code: code("lease_held"),
   leaseOwner: Schema.String
-}) {}
+}, HttpApiSchema.annotations({ status: 409 })) {
+  static readonly of = (leaseOwner: string) => new LeaseHeld({ error: `run is leased by ${leaseOwner}`, leaseOwner })
+}
 
 export class LeaseLost extends Schema.TaggedError<LeaseLost>()("LeaseLost", {
   error: Schema.String,
-  code: Schema.Literal("lease_lost"),
+  code: code("lease_lost"),
   run: Run,
   step: Schema.optional(Step)
-}) {}
+}, HttpApiSchema.annotations({ status: 409 })) {
+  static readonly ofRun = (run: Run) => new LeaseLost({ error: "run lease lost", run })
+  static readonly ofStep = (run: Run, step: Step) =>
+    new LeaseLost({ error: `step lease lost for ${step.name}`, run, step })
+}
 
 export class StepNotFound extends Schema.TaggedError<StepNotFound>()("StepNotFound", {
   error: Schema.String,
-  code: Schema.Literal("step_not_found")
-}) {}
+  code: code("step_not_found")
+}, HttpApiSchema.annotations({ status: 409 })) {
+  static readonly of = (stepId: string) => new StepNotFound({ error: `step ${stepId} not found` })
+}

@@ -102,8 +102,11 @@ describe("folding decided events", () => {
             const later = next.steps.get(stepName)!
             if (step.status === "completed") expect(later).toBe(step)
             expect(later.attempt).toBeGreaterThanOrEqual(step.attempt)
-            // A second grant of a step lease only ever follows an expired or released one.
-            if (later.attempt > step.attempt) expect(step.status === "running" && isLive(step.leaseExpiresAt, now)).toBe(false)
+            // A second grant of a step lease only ever follows an expired or released one, or
+            // goes to the live lease's own owner (WIRE.md: the owner is the unit of exclusion).
+            if (later.attempt > step.attempt && step.status === "running" && isLive(step.leaseExpiresAt, now)) {
+              expect(later.leaseOwner).toBe(step.leaseOwner)
+            }
           }
           for (const event of events) {
             if (event._tag === "step.started") expect(before.status).not.toBe("completed")

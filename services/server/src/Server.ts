@@ -10,7 +10,9 @@ import { EventsHttp } from "./Events/EventsHttp.js"
 import { LiveEvents } from "./Events/LiveEvents.js"
 import { EventStore } from "./EventStore/EventStore.js"
 import { HealthHttp } from "./Http/HealthHttp.js"
-import { authMiddleware, BadRequestMiddleware, jsonBodies, logDefects } from "./Http/Middleware.js"
+import { AuthorizationLive } from "./Http/Authorization.js"
+import { BadRequestMiddleware } from "./Http/BadRequests.js"
+import { jsonBodies, logDefects } from "./Http/Middleware.js"
 import { RunCache } from "./Runs/RunCache.js"
 import { RunCommandRunner } from "./Runs/RunCommandRunner.js"
 import { RunCommands } from "./Runs/RunCommands.js"
@@ -59,10 +61,11 @@ const CommandsLive = Layer.mergeAll(RunCommands.DefaultWithoutDependencies, Step
  * and a `PgPool`, provides the listening `HttpServer` (its address tells tests which port it got).
  */
 export const HttpServerLive = (config: ServerConfig) =>
-  HttpApiBuilder.serve((app) => HttpMiddleware.cors()(authMiddleware(apiKeyValue(config))(jsonBodies(logDefects(app))))).pipe(
+  HttpApiBuilder.serve((app) => HttpMiddleware.cors()(jsonBodies(logDefects(app)))).pipe(
     Layer.provide(BadRequestMiddleware),
     Layer.provide(ApiLive),
     Layer.provide([
+      AuthorizationLive(apiKeyValue(config)),
       CommandsLive,
       RunQueries.Default,
       StepQueries.Default,

@@ -43,7 +43,7 @@ export const EventsHttp = HttpApiBuilder.group(Api.TidebaseApi, "events", (handl
       Effect.gen(function*() {
         const request = yield* HttpServerRequest.HttpServerRequest
         if (!(yield* queries.exists(path.runId))) {
-          return yield* Effect.fail(new Api.RunNotFound({ error: `run ${path.runId} not found`, code: "run_not_found" }))
+          return yield* Api.RunNotFound.of(path.runId)
         }
         const lastEventId = Number(request.headers["last-event-id"] ?? NaN)
         const after = Math.max(urlParams.after ?? 0, Number.isInteger(lastEventId) ? lastEventId : 0)

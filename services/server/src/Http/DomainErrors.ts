@@ -13,22 +13,19 @@ type ApiErrorOf<E extends DomainError> = E extends { _tag: "RunNotFound" } ? Api
 const toApiError = (e: DomainError) => {
   switch (e._tag) {
     case "RunNotFound":
-      return new Api.RunNotFound({ error: `run ${e.runId} not found`, code: "run_not_found" })
+      return Api.RunNotFound.of(e.runId)
     case "RunCancelled":
-      return new Api.RunCancelled({ error: "run is cancelled", code: "run_cancelled", run: wireRunFromState(e.run) })
+      return Api.RunCancelled.of(wireRunFromState(e.run))
     case "RunAlreadyCompleted":
-      return new Api.RunAlreadyCompleted({ error: "run is completed", code: "run_completed", run: wireRunFromState(e.run) })
+      return Api.RunAlreadyCompleted.of(wireRunFromState(e.run))
     case "LeaseHeld":
-      return new Api.LeaseHeld({ error: `run is leased by ${e.leaseOwner}`, code: "lease_held", leaseOwner: e.leaseOwner })
-    case "LeaseLost":
-      return new Api.LeaseLost({
-        error: e.step === undefined ? "run lease lost" : `step lease lost for ${e.step.name}`,
-        code: "lease_lost",
-        run: wireRunFromState(e.run),
-        ...(e.step === undefined ? {} : { step: e.step })
-      })
+      return Api.LeaseHeld.of(e.leaseOwner)
+    case "LeaseLost": {
+      const run = wireRunFromState(e.run)
+      return e.step === undefined ? Api.LeaseLost.ofRun(run) : Api.LeaseLost.ofStep(run, e.step)
+    }
     case "StepNotFound":
-      return new Api.StepNotFound({ error: `step ${e.stepId} not found`, code: "step_not_found" })
+      return Api.StepNotFound.of(e.stepId)
   }
 }
 

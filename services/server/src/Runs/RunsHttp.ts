@@ -19,7 +19,7 @@ export const RunsHttp = HttpApiBuilder.group(Api.TidebaseApi, "runs", (handlers)
     const settings = yield* ServerSettings
     const found = (runId: string) =>
       Option.match({
-        onNone: () => Effect.fail(new Api.RunNotFound({ error: `run ${runId} not found`, code: "run_not_found" })),
+        onNone: () => Effect.fail(Api.RunNotFound.of(runId)),
         onSome: (body: string) => Effect.succeed(jsonText(body))
       })
 

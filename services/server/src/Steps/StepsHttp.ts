@@ -33,7 +33,7 @@ export const StepsHttp = HttpApiBuilder.group(Api.TidebaseApi, "steps", (handler
       .handle("list", ({ path, urlParams }) =>
         Effect.gen(function*() {
           if (!(yield* runs.exists(path.runId))) {
-            return yield* new Api.RunNotFound({ error: `run ${path.runId} not found`, code: "run_not_found" })
+            return yield* Api.RunNotFound.of(path.runId)
           }
           return jsonText(yield* steps.page(path.runId, urlParams.after ?? 0, urlParams.limit ?? DEFAULT_PAGE))
         })
