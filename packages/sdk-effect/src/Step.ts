@@ -1,22 +1,23 @@
 import type { Step as WireStep } from "@tidebase/api"
 import { inputHash } from "@tidebase/domain"
-import { Cause, Duration, Effect, Exit, Option, Schema } from "effect"
-import { errorJson } from "./ErrorJson.js"
-import { InputMismatchError, RunCancelledError, StepFailedError, StepLockedError, StepTimeoutError } from "./Errors.js"
+import { Cause, Duration, Effect, Either, Exit, Option, Schema } from "effect"
+import { InputMismatchError, StepFailedError, StepTimeoutError } from "./Errors.js"
 import type { StepFailed, WorkflowError } from "./Errors.js"
-import { request } from "./Request.js"
 import { retryPolicy } from "./RetryPolicy.js"
 import { CurrentRun } from "./RunContext.js"
 import type { RunContext } from "./RunContext.js"
-import { wireOptions } from "./StepOptions.js"
+import { runThenRecord } from "./RunThenRecord.js"
+import { recordsAfterRunning } from "./StepOptions.js"
 import type { StepOptions } from "./StepOptions.js"
+import { beginStep, completeStep, failStep, replayedSync, stepIdentity } from "./StepWrites.js"
+import type { StepLease } from "./StepWrites.js"
 
 export type StepError<E> = StepFailed<E | StepTimeoutError> | WorkflowError
 
 /**
  * A checkpointed step. A completed checkpoint of the same name and input is returned without
- * running `effect`; otherwise it runs under a fenced step lease, with retries and timeout, and
- * its output is stored before it is returned.
+ * running `effect`; otherwise it runs with retries and timeout, and its output is stored
+ * before it is returned (after it runs when it has no side effects, else under a step lease).
  */
 export const step: {
   <A, E, R>(name: string, effect: Effect.Effect<A, E, R>): Effect.Effect<A, StepError<E>, R | CurrentRun>
@@ -36,7 +37,11 @@ export const step: {
 
 const runStep = <A, E, R>(name: string, options: StepOptions<A, E | StepTimeoutError>, effect: Effect.Effect<A, E, R>) =>
   Effect.flatMap(CurrentRun, (run): Effect.Effect<A, StepError<E>, R> =>
-    fromCheckpoint(run, name, options) ?? execute(run, name, options, inputHash(options.input ?? null), effect))
+    fromCheckpoint(run, name, options) ?? execute(run, name, options, hashOf(options), effect))
+
+const NO_INPUT_HASH = inputHash(null)
+/** Most steps take no input: its hash is computed once, not per step. */
+const hashOf = (options: StepOptions<any, any>) => options.input === undefined ? NO_INPUT_HASH : inputHash(options.input)
 
 /**
  * The step's result from the checkpoints prefetched when the run began, decided synchronously
@@ -49,22 +54,12 @@ export const fromCheckpoint = <A>(
 ): Exit.Exit<A, InputMismatchError> | undefined => {
   const cached = run.checkpoints.get(name)
   if (cached === undefined) return undefined
-  const hash = inputHash(options.input ?? null)
+  const hash = hashOf(options)
   if (cached.inputHash !== hash) {
     return Exit.fail(new InputMismatchError({ runId: run.runId, step: name, expectedInputHash: cached.inputHash, actualInputHash: hash }))
   }
   return replayedSync(run, name, options, cached.output)
 }
-
-const replayedSync = <A>(run: RunContext, name: string, options: StepOptions<A, any>, output: unknown): Exit.Exit<A, never> => {
-  run.journal.push({ name, outcome: "replayed" })
-  if (options.output === undefined) return Exit.succeed(output as A)
-  const decoded = Schema.decodeUnknownEither(options.output)(output)
-  return decoded._tag === "Right" ? Exit.succeed(decoded.right) : Exit.die(decoded.left)
-}
-
-const replayed = <A>(run: RunContext, name: string, options: StepOptions<A, any>) => (output: unknown) =>
-  Effect.suspend(() => replayedSync(run, name, options, output))
 
 const withTimeout = <A, E, R>(name: string, options: StepOptions<A, any>, effect: Effect.Effect<A, E, R>) => {
   if (options.timeout === undefined) return effect as Effect.Effect<A, E | StepTimeoutError, R>
@@ -72,6 +67,11 @@ const withTimeout = <A, E, R>(name: string, options: StepOptions<A, any>, effect
   return Effect.timeoutFail(effect, { duration: timeout, onTimeout: () => new StepTimeoutError({ step: name, timeout }) })
 }
 
+/**
+ * A step that writes nowhere runs first and is recorded in one request. Any other, and every
+ * retry after a failed attempt, takes the step lease first (begin → run → complete), so a
+ * failure is recorded with its retry and resume decision exactly as for a leased step.
+ */
 const execute = <A, E, R>(
   run: RunContext,
   name: string,
@@ -80,8 +80,7 @@ const execute = <A, E, R>(
   effect: Effect.Effect<A, E, R>
 ): Effect.Effect<A, StepError<E>, R> =>
   Effect.gen(function*() {
-    const at = { runId: run.runId, step: name }
-    const steps = run.client.steps
+    const id = stepIdentity(name, options, hash)
     const retries = yield* retryPolicy(options.retries)
     // Encoding belongs to the attempt: a value its Schema rejects fails the step, not just this fiber.
     const attempt = withTimeout(name, options, effect).pipe(
@@ -92,81 +91,54 @@ const execute = <A, E, R>(
       )
     )
 
+    let failed: { readonly cause: Cause.Cause<E | StepTimeoutError>; readonly lease: StepLease | undefined } | undefined
+    if (recordsAfterRunning(options)) {
+      const first = yield* runThenRecord(run, id, options, attempt)
+      if (first._tag === "Settled") return first.value
+      failed = first
+    }
+
     while (true) {
-      const begun = yield* request(
-        steps.begin({
-          path: { runId: run.runId },
-          payload: {
-            name,
-            inputHash: hash,
-            input: options.input ?? null,
-            options: wireOptions(options),
-            leaseOwner: run.leaseOwner,
-            leaseEpoch: run.leaseEpoch
-          }
-        }),
-        at
-      ).pipe(Effect.catchTag("RunNotFoundError", Effect.die))
-
-      switch (begun.action) {
-        case "return":
-          return yield* replayed(run, name, options)(begun.output)
-        case "input_mismatch":
-          return yield* new InputMismatchError({
-            runId: run.runId,
-            step: name,
-            expectedInputHash: begun.expectedInputHash,
-            actualInputHash: begun.actualInputHash
-          })
-        case "locked":
-          return yield* new StepLockedError({
-            runId: run.runId,
-            step: name,
-            status: begun.step.status,
-            resumeDecision: begun.step.resumeDecision
-          })
-        case "cancelled":
-          return yield* new RunCancelledError({ runId: run.runId, reason: null })
+      let lease = failed?.lease
+      let cause = failed?.cause
+      failed = undefined
+      // An interrupted body is not a failure to record, nor a reason to take a lease now.
+      if (cause !== undefined && Cause.isInterruptedOnly(cause)) return yield* Effect.failCause(cause as Cause.Cause<never>)
+      if (lease === undefined) {
+        const begun = yield* beginStep(run, id, options)
+        if (Either.isLeft(begun)) return begun.left
+        lease = begun.right
+      }
+      if (cause === undefined) {
+        const exit = yield* Effect.exit(attempt)
+        if (Exit.isSuccess(exit)) {
+          const [value, output] = exit.value
+          yield* completeStep(run, name, lease, output)
+          return value
+        }
+        cause = exit.cause
       }
 
-      const fence = { leaseOwner: begun.leaseOwner, leaseEpoch: begun.step.attempt }
-      const path = { runId: run.runId, stepId: begun.step.id }
-      const fail = (error: unknown, retryable: boolean) =>
-        request(steps.fail({ path, payload: { ...fence, error: errorJson(error), retryable } }), at).pipe(
-          Effect.catchTag("RunNotFoundError", Effect.die),
-          Effect.map(({ step }) => step)
-        )
-
-      const exit = yield* Effect.exit(attempt)
-      if (Exit.isSuccess(exit)) {
-        const [value, output] = exit.value
-        yield* request(steps.complete({ path, payload: { ...fence, output } }), at).pipe(
-          Effect.catchTag("RunNotFoundError", Effect.die)
-        )
-        run.journal.push({ name, outcome: "executed" })
-        return value
-      }
-
-      const failure = Cause.failureOption(exit.cause)
+      const failure = Cause.failureOption(cause)
       if (Option.isNone(failure)) {
         // A defect still ends the attempt on the server, so the step is not left leased until expiry.
-        if (!Cause.isInterruptedOnly(exit.cause)) yield* Effect.ignore(fail(Cause.squash(exit.cause), false))
-        return yield* Effect.failCause(exit.cause as Cause.Cause<never>)
+        if (!Cause.isInterruptedOnly(cause)) yield* Effect.ignore(failStep(run, name, lease, Cause.squash(cause), false))
+        return yield* Effect.failCause(cause as Cause.Cause<never>)
       }
 
       const delay = yield* retries.next(failure.value)
       if (Option.isSome(delay)) {
-        yield* fail(failure.value, true)
+        yield* failStep(run, name, lease, failure.value, true)
         yield* Effect.sleep(delay.value)
         continue
       }
-      const failed: WireStep = yield* fail(failure.value, false)
-      const resumeDecision = failed.resumeDecision ?? "safe_replay"
+      const final: WireStep = yield* failStep(run, name, lease, failure.value, false)
+      const resumeDecision = final.resumeDecision ?? "safe_replay"
       run.failures.set(failure.value, { step: name, resumeDecision })
       return yield* (new StepFailedError({
         runId: run.runId,
         step: name,
-        attempt: failed.attempt,
+        attempt: final.attempt,
         resumeDecision,
         error: failure.value
       }) as StepFailed<E | StepTimeoutError>)

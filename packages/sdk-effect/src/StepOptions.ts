@@ -16,7 +16,25 @@ export interface StepOptions<A = unknown, E = unknown> {
   readonly replay?: ReplayMode
   readonly checkpointInvariant?: string
   readonly verifiedBy?: string
+  /**
+   * A step recorded after it runs (no side effects) is announced as running once its body has
+   * taken this long (default 1 second); a quicker one is recorded in a single request.
+   */
+  readonly announceAfter?: Duration.DurationInput
 }
+
+const DEFAULT_ANNOUNCE_AFTER = Duration.seconds(1)
+
+export const announceAfter = (options: StepOptions<any, any>): Duration.Duration =>
+  options.announceAfter === undefined ? DEFAULT_ANNOUNCE_AFTER : Duration.decode(options.announceAfter)
+
+/**
+ * A step nobody minds running twice (it writes nowhere, and its replay is automatic) may run
+ * before it is recorded; any other holds the step lease before its body starts.
+ */
+export const recordsAfterRunning = (options: StepOptions<any, any>): boolean =>
+  (options.replay === undefined || options.replay === "auto") &&
+  (options.sideEffects === undefined || options.sideEffects.every((s) => s === "read"))
 
 /** The JSON part of the options, stored with the step; the server derives its resume contract from it. */
 export const wireOptions = (options: StepOptions<any, any>): Record<string, unknown> => {

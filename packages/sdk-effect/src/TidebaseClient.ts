@@ -3,12 +3,19 @@ import { TidebaseApi } from "@tidebase/api"
 import { Context, Effect, Layer, Option, Redacted } from "effect"
 import { TidebaseConfig } from "./TidebaseConfig.js"
 
+/**
+ * No span per wire call: building one (URL, headers, trace-context headers) is a measurable
+ * share of a step's client CPU, and the calls are the SDK's plumbing, not the user's work.
+ */
+const withoutSpans = HttpClient.withTracerDisabledWhen(() => true)
+
 const make = (config: TidebaseConfig) =>
   HttpApiClient.make(TidebaseApi, {
     baseUrl: config.url.replace(/\/+$/, ""),
     transformClient: Option.match(config.apiKey, {
-      onNone: () => (client: HttpClient.HttpClient) => client,
-      onSome: (key) => HttpClient.mapRequest(HttpClientRequest.bearerToken(Redacted.value(key)))
+      onNone: () => withoutSpans,
+      onSome: (key) => (client: HttpClient.HttpClient) =>
+        withoutSpans(HttpClient.mapRequest(client, HttpClientRequest.bearerToken(Redacted.value(key))))
     })
   })
 

@@ -34,4 +34,6 @@ export interface StepOptions<T = unknown> {
   readonly replay?: ReplayMode
   readonly checkpointInvariant?: string
   readonly verifiedBy?: string
+  /** A step without side effects still running after this long (default 1000) shows as running on the server. */
+  readonly announceAfterMs?: number
 }

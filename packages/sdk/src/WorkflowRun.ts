@@ -20,8 +20,13 @@ export interface WorkflowRun<I = any> {
 }
 
 const toEffectOptions = <T>(options: StepOptions<T>): EffectStepOptions<T> => {
-  const { timeoutMs, ...rest } = options
-  return timeoutMs === undefined ? rest : { ...rest, timeout: Duration.millis(timeoutMs) }
+  if (options.timeoutMs === undefined && options.announceAfterMs === undefined) return options
+  const { announceAfterMs, timeoutMs, ...rest } = options
+  return {
+    ...rest,
+    ...(timeoutMs === undefined ? {} : { timeout: Duration.millis(timeoutMs) }),
+    ...(announceAfterMs === undefined ? {} : { announceAfter: Duration.millis(announceAfterMs) })
+  }
 }
 
 /** What the step's function threw comes back unchanged; the SDK's own refusals are thrown as its error classes. */

@@ -103,4 +103,20 @@ serverSuite("@tidebase/sdk steps", (it) => {
       expect(detail.steps[0]).toMatchObject({ status: "failed", resumeDecision: "safe_replay" })
       expect(detail.steps[0]?.resumeContract).toMatchObject({ sideEffects: ["stripe"], idempotencyKey: `charge-${runId}` })
     }))
+
+  it.effect("a step without side effects runs before it is recorded, and one past announceAfterMs shows as running", () =>
+    withTide(async (tide) => {
+      const runId = newRunId()
+      const seen = await tide.run("announced", { runId }, async (run) => {
+        const quick = await run.step("quick", async () => (await tide.runs.get(runId)).steps.map((s) => s.name))
+        const slow = await run.step("slow", { announceAfterMs: 50 }, async () => {
+          await new Promise((resolve) => setTimeout(resolve, 400))
+          return (await tide.runs.get(runId)).steps.map((s) => [s.name, s.status])
+        })
+        return { quick, slow }
+      })
+      expect(seen).toEqual({ quick: [], slow: [["quick", "completed"], ["slow", "running"]] })
+      const detail = await tide.runs.get(runId)
+      expect(detail.steps.map((s) => [s.name, s.status])).toEqual([["quick", "completed"], ["slow", "completed"]])
+    }))
 })
