@@ -71,8 +71,8 @@ export class RunsGroup extends HttpApiGroup.make("runs")
   .middleware(Authorization)
 {}
 
-export const StepBeginResult = Schema.Union(
-  Schema.Struct({ action: Schema.Literal("execute"), step: Step, leaseOwner: Schema.String }),
+/** The answers that show a step which already has a record, the same for begin and checkpoint. */
+const ExistingStepAnswers = [
   Schema.Struct({ action: Schema.Literal("return"), step: Step, output: Schema.Unknown }),
   Schema.Struct({ action: Schema.Literal("locked"), step: Step }),
   Schema.Struct({ action: Schema.Literal("cancelled") }),
@@ -82,21 +82,18 @@ export const StepBeginResult = Schema.Union(
     expectedInputHash: Schema.String,
     actualInputHash: Schema.String
   })
+] as const
+
+export const StepBeginResult = Schema.Union(
+  Schema.Struct({ action: Schema.Literal("execute"), step: Step, leaseOwner: Schema.String }),
+  ...ExistingStepAnswers
 )
 export type StepBeginResult = typeof StepBeginResult.Type
 
 /** Extension: what recording an already-run step answered; `recorded` carries the new checkpoint. */
 export const StepCheckpointResult = Schema.Union(
   Schema.Struct({ action: Schema.Literal("recorded"), step: Step }),
-  Schema.Struct({ action: Schema.Literal("return"), step: Step, output: Schema.Unknown }),
-  Schema.Struct({ action: Schema.Literal("locked"), step: Step }),
-  Schema.Struct({ action: Schema.Literal("cancelled") }),
-  Schema.Struct({
-    action: Schema.Literal("input_mismatch"),
-    step: Step,
-    expectedInputHash: Schema.String,
-    actualInputHash: Schema.String
-  })
+  ...ExistingStepAnswers
 )
 export type StepCheckpointResult = typeof StepCheckpointResult.Type
 

@@ -1,14 +1,12 @@
 import { expect, it, layer } from "@effect/vitest"
 import { SqlClient } from "@effect/sql"
-import { Effect, Either, Layer, Redacted } from "effect"
-import { inject } from "vitest"
-import { migrate, pgClientLayer } from "@tidebase/server"
+import { Effect, Either, Layer } from "effect"
 import type { AggregateKind } from "../src/EventStore/Aggregate.js"
 import { isLostRace } from "../src/EventStore/Conflicts.js"
 import { EventStore } from "../src/EventStore/EventStore.js"
 import { Aggregates, registered } from "../src/EventStore/Registry.js"
 import { LiveEvents } from "../src/Events/LiveEvents.js"
-import { createScratchDatabase } from "../../../test/TestDatabase.js"
+import { onScratchDatabase } from "../../../test/ScratchDatabase.js"
 import { SqlError } from "@effect/sql/SqlError"
 
 /** A stream kind of the test's own: a counter whose events carry the value they add. */
@@ -35,20 +33,11 @@ const change = (kind: AggregateKind<number, Added>, streamId: string, expectedVe
   after: expectedVersion + by
 })
 
-const ScratchStore = Layer.unwrapScoped(
-  Effect.gen(function*() {
-    const db = yield* Effect.acquireRelease(
-      Effect.promise(() => createScratchDatabase(inject("databaseUrl"))),
-      (db) => Effect.promise(db.close)
-    )
-    const database = pgClientLayer(Redacted.make(db.url))
-    yield* Effect.provide(migrate, database)
-    return EventStore.Default.pipe(
-      Layer.provide(LiveEvents.Default),
-      Layer.provide(Layer.succeed(Aggregates, [registered(Queue, []), registered(Schedule, [])])),
-      Layer.provideMerge(database)
-    )
-  })
+const ScratchStore = onScratchDatabase(() =>
+  EventStore.Default.pipe(
+    Layer.provide(LiveEvents.Default),
+    Layer.provide(Layer.succeed(Aggregates, [registered(Queue, []), registered(Schedule, [])]))
+  )
 )
 
 layer(ScratchStore, { excludeTestServices: true })("the event store", (it) => {

@@ -1,23 +1,11 @@
 import { expect, layer } from "@effect/vitest"
 import { SqlClient } from "@effect/sql"
-import { Effect, Layer, Redacted } from "effect"
-import { inject } from "vitest"
-import { migrate, pgClientLayer, ProjectionRebuilder, ProjectionRebuilderLive } from "@tidebase/server"
-import { createScratchDatabase } from "../../../test/TestDatabase.js"
+import { Effect, Layer } from "effect"
+import { ProjectionRebuilder, ProjectionRebuilderLive } from "@tidebase/server"
+import { onScratchDatabase } from "../../../test/ScratchDatabase.js"
 import { http, TestServer, TestServerLive } from "../../../test/TestServer.js"
 
-/** A blank database of this file's own: tampering with its read models disturbs no other test. */
-const ScratchLive = Layer.unwrapScoped(
-  Effect.gen(function*() {
-    const db = yield* Effect.acquireRelease(
-      Effect.promise(() => createScratchDatabase(inject("databaseUrl"))),
-      (db) => Effect.promise(db.close)
-    )
-    const database = pgClientLayer(Redacted.make(db.url))
-    yield* Effect.provide(migrate, database)
-    return Layer.mergeAll(TestServerLive({}, db.url), ProjectionRebuilderLive).pipe(Layer.provideMerge(database))
-  })
-)
+const ScratchLive = onScratchDatabase((url) => Layer.mergeAll(TestServerLive({}, url), ProjectionRebuilderLive))
 
 layer(ScratchLive, { excludeTestServices: true })("read models are disposable", (it) => {
   it.effect("verify reports a tampered read model column by column, and rebuild restores it from the events", () =>
