@@ -39,12 +39,6 @@ export const toRunState = (row: RunRow): RunState => ({
   completedAt: row.completedAt
 })
 
-/** The wire Run: the read row without columns that are not part of the v0.6 object. */
-export const toWireRun = (row: RunRow): Run => {
-  const { channels: _channels, ...run } = row
-  return { ...run, input: run.input ?? {}, metadata: run.metadata ?? {} }
-}
-
 /** A run as the wire shows it, from the aggregate's state; queue and cancel fields are not decided here yet. */
 export const wireRunFromState = (run: RunState): Run => ({
   id: run.id,

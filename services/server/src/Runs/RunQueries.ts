@@ -1,6 +1,6 @@
 import { Effect, Option } from "effect"
 import { PgPool } from "../Database/PgPool.js"
-import { eventJson, jsonArray, runJson, stepJson } from "./WireJson.js"
+import { eventJson, iso, jsonArray, runJson, stepJson } from "./WireJson.js"
 
 /** A read answered as JSON text built by Postgres: no row is decoded or re-encoded on the way. */
 export type JsonText = string
@@ -20,7 +20,7 @@ const CHECKPOINTS = `select json_build_object(
     'run', ${runJson("r")},
     'checkpoints', ${
   jsonArray(
-    `json_build_object('stepId', s.id, 'name', s.name, 'inputHash', s.input_hash, 'output', s.output, 'completedAt', to_char(s.completed_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))`,
+    `json_build_object('stepId', s.id, 'name', s.name, 'inputHash', s.input_hash, 'output', s.output, 'completedAt', ${iso("s.completed_at")})`,
     "(select * from steps where run_id = $1 and status = 'completed' order by seq) s"
   )
 }
