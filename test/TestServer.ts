@@ -17,6 +17,9 @@ export const testConfig = (overrides: Partial<ServerConfig> = {}): ServerConfig 
   autoMigrate: true,
   runLeaseMs: 30_000,
   stepLeaseMs: 60_000,
+  logFormat: "text",
+  // One line per request would bury the test output.
+  accessLog: false,
   ...overrides
 })
 

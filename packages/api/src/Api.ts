@@ -1,7 +1,16 @@
 import { HttpApi, HttpApiEndpoint, HttpApiGroup } from "@effect/platform"
 import { Schema } from "effect"
 import { Authorization, EventStreamAuthorization } from "./Authorization.js"
-import { BadRequest, LeaseHeld, LeaseLost, RunAlreadyCompleted, RunCancelled, RunNotFound, StepNotFound } from "./Errors.js"
+import {
+  BadRequest,
+  LeaseHeld,
+  LeaseLost,
+  RunAlreadyCompleted,
+  RunCancelled,
+  RunNotFound,
+  StepNotFound,
+  StepNotResolvable
+} from "./Errors.js"
 import { Checkpoint, Event, Run, RunDetail, Step } from "./Models.js"
 import * as P from "./Payloads.js"
 
@@ -51,6 +60,13 @@ export class RunsGroup extends HttpApiGroup.make("runs")
       .addError(RunNotFound)
       .addError(RunCancelled)
       .addError(LeaseLost)
+  )
+  .add(
+    HttpApiEndpoint.post("release", "/runs/:runId/release")
+      .setPath(P.RunPath)
+      .setPayload(P.ReleaseRunPayload)
+      .addSuccess(Schema.Struct({ run: Run, released: Schema.Boolean }))
+      .addError(RunNotFound)
   )
   .add(
     HttpApiEndpoint.post("complete", "/runs/:runId/complete")
@@ -143,6 +159,17 @@ export class StepsGroup extends HttpApiGroup.make("steps")
       .addError(LeaseLost)
       .addError(StepNotFound)
   )
+  .add(
+    HttpApiEndpoint.post("resolve", "/runs/:runId/steps/:stepId/resolve")
+      .setPath(P.StepPath)
+      .setPayload(P.ResolveStepPayload)
+      .addSuccess(Schema.Struct({ step: Step, run: Run }))
+      .addError(RunNotFound)
+      .addError(RunCancelled)
+      .addError(RunAlreadyCompleted)
+      .addError(StepNotFound)
+      .addError(StepNotResolvable)
+  )
   .middleware(Authorization)
 {}
 
@@ -154,6 +181,7 @@ export class EventsGroup extends HttpApiGroup.make("events").add(
   HttpApiEndpoint.get("list", "/runs/:runId/events")
     .setPath(P.RunPath)
     .setUrlParams(P.EventsParams)
+    .setHeaders(P.EventsHeaders)
     .addSuccess(Schema.Struct({ events: Schema.Array(Event) }))
     .addError(RunNotFound)
     .middleware(EventStreamAuthorization)

@@ -72,9 +72,46 @@ export class LeaseLost extends Schema.TaggedError<LeaseLost>()("LeaseLost", {
     new LeaseLost({ error: `step lease lost for ${step.name}`, run, step })
 }
 
+export class StepNotResolvable extends Schema.TaggedError<StepNotResolvable>()("StepNotResolvable", {
+  error: Schema.String,
+  code: code("step_not_resolvable"),
+  step: Step
+}, HttpApiSchema.annotations({ status: 409 })) {
+  static readonly of = (step: Step) =>
+    new StepNotResolvable({
+      error: step.resolution === null
+        ? `step ${step.name} is ${step.status}: only a step in manual_review or failed_retryable can be resolved`
+        : `step ${step.name} was already resolved (${step.resolution} by ${step.resolvedBy})`,
+      step
+    })
+}
+
 export class StepNotFound extends Schema.TaggedError<StepNotFound>()("StepNotFound", {
   error: Schema.String,
   code: code("step_not_found")
 }, HttpApiSchema.annotations({ status: 409 })) {
   static readonly of = (stepId: string) => new StepNotFound({ error: `step ${stepId} not found` })
 }
+
+/** No route has this method and path (or a path parameter is beyond any route's limit). */
+export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", {
+  error: Schema.String,
+  code: code("not_found")
+}, HttpApiSchema.annotations({ status: 404 })) {
+  static readonly route = (method: string, path: string) => new NotFound({ error: `no route for ${method} ${path}` })
+}
+
+/** A body in a content type the server does not parse: refused, never silently read as empty. */
+export class UnsupportedMediaType extends Schema.TaggedError<UnsupportedMediaType>()("UnsupportedMediaType", {
+  error: Schema.String,
+  code: code("unsupported_media_type")
+}, HttpApiSchema.annotations({ status: 415 })) {
+  static readonly of = (contentType: string) =>
+    new UnsupportedMediaType({ error: `content-type ${contentType} is not supported: send the body as application/json` })
+}
+
+/** A bug on the server: the cause is in the server's log, under the request's method and path. */
+export class InternalError extends Schema.TaggedError<InternalError>()("InternalError", {
+  error: Schema.String.pipe(Schema.propertySignature, Schema.withConstructorDefault(() => "internal server error")),
+  code: code("internal_error")
+}, HttpApiSchema.annotations({ status: 500 })) {}

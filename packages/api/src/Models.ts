@@ -1,5 +1,5 @@
 import { Schema } from "effect"
-import { ResumeContract, ResumeDecision, StepStatus } from "@tidebase/domain"
+import { ResumeContract, ResumeDecision, StepResolution, StepStatus } from "@tidebase/domain"
 
 const Json = Schema.Unknown
 const Timestamp = Schema.String
@@ -52,6 +52,11 @@ export const Step = Schema.Struct({
   leaseOwner: Schema.NullOr(Schema.String),
   leaseExpiresAt: Schema.NullOr(Timestamp),
   attempt: Schema.Number,
+  /** Extension: a person's decision on its last failure (steps/:stepId/resolve), null when none. */
+  resolution: Schema.NullOr(StepResolution),
+  resolvedBy: Schema.NullOr(Schema.String),
+  resolutionReason: Schema.NullOr(Schema.String),
+  resolvedAt: Schema.NullOr(Timestamp),
   startedAt: Timestamp,
   completedAt: Schema.NullOr(Timestamp),
   createdAt: Timestamp,
@@ -76,7 +81,9 @@ export const Checkpoint = Schema.Struct({
   name: Schema.String,
   inputHash: Schema.String,
   output: Json,
-  completedAt: Schema.NullOr(Timestamp)
+  completedAt: Schema.NullOr(Timestamp),
+  /** Present only when a person completed the step (resolve `complete`): who gave this output. */
+  resolvedBy: Schema.optional(Schema.String)
 })
 export type Checkpoint = typeof Checkpoint.Type
 

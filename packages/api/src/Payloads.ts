@@ -1,10 +1,13 @@
 import { Schema } from "effect"
-import { ID_PATTERN, ResumeDecision } from "@tidebase/domain"
+import { isStorableText, UNSTORABLE_TEXT } from "./Limits.js"
+import { ID_PATTERN, ResumeDecision, StepResolution } from "@tidebase/domain"
 
 export const Id = Schema.String.pipe(
   Schema.pattern(ID_PATTERN, { message: () => "must be 1-200 characters of letters, digits, _ . : -" })
 )
-const Name = Schema.String.pipe(Schema.minLength(1), Schema.maxLength(200))
+/** Text that Postgres can store: path parameters, headers and query strings bypass the body check. */
+const Text = Schema.String.pipe(Schema.filter(isStorableText, { message: () => UNSTORABLE_TEXT }))
+const Name = Text.pipe(Schema.minLength(1), Schema.maxLength(200))
 const LeaseMs = Schema.Int.pipe(Schema.between(100, 24 * 60 * 60 * 1000))
 /** Extension: the run/step attempt a worker was granted, checked on its writes as a fencing epoch. */
 const LeaseEpoch = Schema.optional(Schema.Int)
@@ -35,6 +38,12 @@ export const HeartbeatPayload = Schema.Struct({
   leaseOwner: Name,
   leaseEpoch: LeaseEpoch,
   leaseMs: Schema.optional(LeaseMs)
+})
+
+/** Extension: the lease's holder lets the run go, so the next begin is granted at once. */
+export const ReleaseRunPayload = Schema.Struct({
+  leaseOwner: Name,
+  leaseEpoch: LeaseEpoch
 })
 
 export const CompleteRunPayload = orEmptyBody(Schema.Struct({
@@ -85,14 +94,26 @@ export const FailStepPayload = Schema.Struct({
   resumeDecision: Schema.optional(ResumeDecision)
 })
 
+/** Extension: a person's decision on a step parked in manual_review or failed_retryable; no lease needed. */
+export const ResolveStepPayload = Schema.Struct({
+  action: StepResolution,
+  /** The checkpoint `complete` records (null when omitted); ignored by `retry` and `fail`. */
+  output: Schema.optional(Schema.Unknown),
+  actor: Name,
+  reason: Schema.optional(Schema.NullOr(Schema.String.pipe(Schema.maxLength(10_000))))
+})
+
 export const ListRunsParams = Schema.Struct({
-  status: Schema.optional(Schema.String),
-  workflowName: Schema.optional(Schema.String),
+  status: Schema.optional(Text),
+  workflowName: Schema.optional(Text),
   limit: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 500)))
 })
 
 const PageLimit = Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 1000))
 const After = Schema.NumberFromString.pipe(Schema.int(), Schema.nonNegative())
+
+/** EventSource sends the last `id:` it saw when it reconnects: the same cursor as `after`. */
+export const EventsHeaders = Schema.Struct({ "last-event-id": Schema.optional(After) })
 
 export const EventsParams = Schema.Struct({
   after: Schema.optional(After),

@@ -1,6 +1,6 @@
 import { Either } from "effect"
 import { LeaseHeld, LeaseLost, RunAlreadyCompleted, RunCancelled, RunNotFound, StepNotFound } from "./Errors.js"
-import { RunStarted, RunCompleted, RunCreated, RunFailed, StepCompleted, StepFailed, StepStarted } from "./Events.js"
+import { RunStarted, RunCompleted, RunCreated, RunFailed, RunReleased, StepCompleted, StepFailed, StepStarted } from "./Events.js"
 import type { RunEvent } from "./Events.js"
 import { finalFailureDecision, normaliseResumeContract, statusForDecision } from "./ResumeContract.js"
 import type { ResumeDecision } from "./ResumeContract.js"
@@ -93,6 +93,22 @@ export const decideHeartbeat = (state: RunAggregate, cmd: Heartbeat) =>
     return Either.right(iso(cmd.now + cmd.leaseMs))
   })
 
+export interface ReleaseRun {
+  readonly runId: string
+  readonly fence: Fence
+  readonly now: number
+}
+
+/**
+ * The holder gives its lease back, so a re-run need not wait for it to expire; its running steps
+ * are abandoned by the next begin. Releasing a lease one does not hold (any more) changes nothing.
+ */
+export const decideRelease = (state: RunAggregate, cmd: ReleaseRun) =>
+  Either.map(requireRun(state, cmd.runId), (run): ReadonlyArray<RunEvent> =>
+    run.status === "running" && holds(cmd.fence, run.leaseOwner, run.attempt)
+      ? [new RunReleased({ leaseOwner: cmd.fence.leaseOwner, at: iso(cmd.now) })]
+      : [])
+
 export interface CompleteRun {
   readonly runId: string
   readonly result: unknown
@@ -143,14 +159,56 @@ export type StepBeginOutcome =
   | { readonly action: "locked"; readonly step: StepState }
   | { readonly action: "cancelled" }
   | { readonly action: "input_mismatch"; readonly step: StepState }
+  /** An abandoned step the replay contract will not run again: it is parked by `events`, then answered `locked`. */
+  | { readonly action: "parked"; readonly events: ReadonlyArray<RunEvent> }
 
 type ExistingStepOutcome = "execute" | Exclude<StepBeginOutcome, { action: "execute" }>
+
+/** The run lease epoch a caller's writes are fenced by, when it holds the run's lease. */
+const runEpochOf = (run: RunState, fence: Fence | undefined): number | null =>
+  fence !== undefined && run.leaseOwner !== null && holds(fence, run.leaseOwner, run.attempt) ? run.attempt : null
+
+/**
+ * A running step started under an older run lease epoch than the run's: the worker that ran it
+ * lost the run (crashed, or let it go), so its step lease means nothing any more. A step whose
+ * client never took a run lease keeps its step lease until it expires, as in v0.6.
+ */
+const isAbandoned = (run: RunState, step: StepState) =>
+  step.status === "running" && step.runEpoch !== null && step.runEpoch < run.attempt
+
+/**
+ * An abandoned step runs again when its replay contract allows it; otherwise nobody knows whether
+ * its side effects happened, so it parks with the contract's decision (`manual_review`: a human
+ * resolves it) instead of running twice.
+ */
+const abandonedStepOutcome = (step: StepState, now: number): ExistingStepOutcome => {
+  const decision = finalFailureDecision(step.resumeContract)
+  if (decision === "safe_replay") return "execute"
+  return {
+    action: "parked",
+    events: [
+      new StepFailed({
+        stepId: step.id,
+        name: step.name,
+        error: {
+          code: "step_abandoned",
+          message: `step "${step.name}" was running when its worker lost the run (run lease epoch ${step.runEpoch}); ` +
+            "whether its side effects happened is unknown, so it is not run again on its own"
+        },
+        resumeDecision: decision,
+        status: statusForDecision(decision),
+        at: iso(now)
+      })
+    ]
+  }
+}
 
 /**
  * Whether a step that already has a record may be (re)executed now, or who keeps it. The step
  * lease's owner is the unit of exclusion: its own holder re-begins a running step at once.
  */
 const existingStepOutcome = (
+  run: RunState,
   step: StepState,
   cmd: { readonly inputHash: string; readonly now: number },
   owner: string | undefined
@@ -158,6 +216,7 @@ const existingStepOutcome = (
   if (step.status === "completed") {
     return step.inputHash === cmd.inputHash ? { action: "return", step } : { action: "input_mismatch", step }
   }
+  if (isAbandoned(run, step)) return abandonedStepOutcome(step, cmd.now)
   if (step.status === "running") {
     return isLive(step.leaseExpiresAt, cmd.now) && step.leaseOwner !== owner ? { action: "locked", step } : "execute"
   }
@@ -170,7 +229,7 @@ export const decideBeginStep = (state: RunAggregate, cmd: BeginStep) =>
   Either.flatMap(requireRun(state, cmd.runId), (run): Either.Either<StepBeginOutcome, LeaseLost | RunAlreadyCompleted> => {
     if (run.status === "cancelled") return Either.right({ action: "cancelled" })
     const step = state.steps.get(cmd.name)
-    const outcome = step === undefined ? "execute" : existingStepOutcome(step, cmd, cmd.fence?.leaseOwner)
+    const outcome = step === undefined ? "execute" : existingStepOutcome(run, step, cmd, cmd.fence?.leaseOwner)
     if (outcome !== "execute") return Either.right(outcome)
     if (run.status === "completed") return Either.left(new RunAlreadyCompleted({ run }))
     return Either.map(checkRunFence(run, cmd.fence), () => {
@@ -189,6 +248,7 @@ export const decideBeginStep = (state: RunAggregate, cmd: BeginStep) =>
             leaseOwner,
             leaseExpiresAt: iso(cmd.now + cmd.leaseMs),
             attempt: (step?.attempt ?? 0) + 1,
+            runEpoch: runEpochOf(run, cmd.fence),
             at: iso(cmd.now)
           })
         ]
@@ -221,7 +281,7 @@ export const decideRecordStep = (state: RunAggregate, cmd: RecordStep) =>
   Either.flatMap(requireRun(state, cmd.runId), (run): Either.Either<StepRecordOutcome, LeaseLost | RunAlreadyCompleted> => {
     if (run.status === "cancelled") return Either.right({ action: "cancelled" })
     const step = state.steps.get(cmd.name)
-    const outcome = step === undefined ? "execute" : existingStepOutcome(step, cmd, cmd.fence.leaseOwner)
+    const outcome = step === undefined ? "execute" : existingStepOutcome(run, step, cmd, cmd.fence.leaseOwner)
     if (outcome !== "execute") return Either.right(outcome)
     if (run.status === "completed") return Either.left(new RunAlreadyCompleted({ run }))
     if (run.status !== "running" || !holds(cmd.fence, run.leaseOwner, run.attempt)) return Either.left(new LeaseLost({ run }))
@@ -240,6 +300,7 @@ export const decideRecordStep = (state: RunAggregate, cmd: RecordStep) =>
           leaseOwner: cmd.fence.leaseOwner,
           leaseExpiresAt: at,
           attempt: (step?.attempt ?? 0) + 1,
+          runEpoch: run.attempt,
           at
         }),
         new StepCompleted({ stepId, name: cmd.name, output: cmd.output, at })

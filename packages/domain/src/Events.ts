@@ -33,6 +33,12 @@ export class RunFailed extends Schema.TaggedClass<RunFailed>()("run.failed", {
   at: Timestamp
 }) {}
 
+/** The lease's holder let the run go (its workflow stopped): the next begin is granted at once. */
+export class RunReleased extends Schema.TaggedClass<RunReleased>()("run.released", {
+  leaseOwner: Schema.String,
+  at: Timestamp
+}) {}
+
 export class StepStarted extends Schema.TaggedClass<StepStarted>()("step.started", {
   stepId: Schema.String,
   name: Schema.String,
@@ -43,6 +49,8 @@ export class StepStarted extends Schema.TaggedClass<StepStarted>()("step.started
   leaseOwner: Schema.String,
   leaseExpiresAt: Timestamp,
   attempt: Schema.Number,
+  /** The run lease epoch the step was started under; null (and absent from older events) without one. */
+  runEpoch: Schema.optionalWith(Schema.NullOr(Schema.Number), { default: () => null }),
   at: Timestamp
 }) {}
 
@@ -62,7 +70,32 @@ export class StepFailed extends Schema.TaggedClass<StepFailed>()("step.failed", 
   at: Timestamp
 }) {}
 
-export const RunEvent = Schema.Union(RunCreated, RunStarted, RunCompleted, RunFailed, StepStarted, StepCompleted, StepFailed)
+/** What a person decided for a step parked in manual_review (or failed_retryable). */
+export const StepResolution = Schema.Literal("retry", "complete", "fail")
+export type StepResolution = typeof StepResolution.Type
+
+/** A person resolved a step: `retry` lets it run again, `complete` records `output` as its checkpoint, `fail` fails it for good. */
+export class StepResolved extends Schema.TaggedClass<StepResolved>()("step.resolved", {
+  stepId: Schema.String,
+  name: Schema.String,
+  action: StepResolution,
+  actor: Schema.String,
+  reason: Schema.NullOr(Schema.String),
+  output: Schema.optional(Json),
+  at: Timestamp
+}) {}
+
+export const RunEvent = Schema.Union(
+  RunCreated,
+  RunStarted,
+  RunReleased,
+  RunCompleted,
+  RunFailed,
+  StepStarted,
+  StepCompleted,
+  StepFailed,
+  StepResolved
+)
 export type RunEvent = typeof RunEvent.Type
 export type RunEventType = RunEvent["_tag"]
 

@@ -1,4 +1,4 @@
-import type { RunEvent } from "./Events.js"
+import type { RunEvent, StepResolution } from "./Events.js"
 import type { ResumeContract, ResumeDecision, StepStatus } from "./ResumeContract.js"
 
 export type RunStatus = "pending" | "queued" | "running" | "completed" | "failed" | "cancelled"
@@ -41,6 +41,13 @@ export interface StepState {
   readonly leaseExpiresAt: string | null
   /** Bumped by every grant of the step lease; doubles as its fencing epoch. */
   readonly attempt: number
+  /** The run lease epoch it was last started under; null when its client took no run lease. */
+  readonly runEpoch: number | null
+  /** A person's decision on its last failure (`step.resolved`), kept while it runs again; cleared by a new failure. */
+  readonly resolution: StepResolution | null
+  readonly resolvedBy: string | null
+  readonly resolutionReason: string | null
+  readonly resolvedAt: string | null
   readonly startedAt: string
   readonly completedAt: string | null
   readonly createdAt: string
@@ -98,6 +105,8 @@ export const evolve = (state: RunAggregate, event: RunEvent): RunAggregate => {
         failureClass: null,
         updatedAt: event.at
       })
+    case "run.released":
+      return withRun(state, version, { leaseOwner: null, leaseExpiresAt: null, updatedAt: event.at })
     case "run.completed":
       return withRun(state, version, {
         status: "completed",
@@ -134,6 +143,11 @@ export const evolve = (state: RunAggregate, event: RunEvent): RunAggregate => {
         leaseOwner: event.leaseOwner,
         leaseExpiresAt: event.leaseExpiresAt,
         attempt: event.attempt,
+        runEpoch: event.runEpoch,
+        resolution: previous?.resolution ?? null,
+        resolvedBy: previous?.resolvedBy ?? null,
+        resolutionReason: previous?.resolutionReason ?? null,
+        resolvedAt: previous?.resolvedAt ?? null,
         startedAt: event.at,
         completedAt: null,
         createdAt: previous?.createdAt ?? event.at,
@@ -156,8 +170,42 @@ export const evolve = (state: RunAggregate, event: RunEvent): RunAggregate => {
         error: event.error,
         resumeDecision: event.resumeDecision,
         leaseExpiresAt: null,
+        resolution: null,
+        resolvedBy: null,
+        resolutionReason: null,
+        resolvedAt: null,
         updatedAt: event.at
       })
+    case "step.resolved": {
+      const resolved = { resolution: event.action, resolvedBy: event.actor, resolutionReason: event.reason, resolvedAt: event.at }
+      switch (event.action) {
+        case "retry":
+          return withStepPatch(state, version, event.name, {
+            ...resolved,
+            status: "failed_retryable",
+            resumeDecision: "auto_retry",
+            leaseExpiresAt: null,
+            updatedAt: event.at
+          })
+        case "complete":
+          return withStepPatch(state, version, event.name, {
+            ...resolved,
+            status: "completed",
+            output: event.output ?? null,
+            leaseExpiresAt: null,
+            completedAt: event.at,
+            updatedAt: event.at
+          })
+        case "fail":
+          return withStepPatch(state, version, event.name, {
+            ...resolved,
+            status: "failed",
+            resumeDecision: "fail_hard",
+            leaseExpiresAt: null,
+            updatedAt: event.at
+          })
+      }
+    }
   }
 }
 

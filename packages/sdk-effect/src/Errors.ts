@@ -76,13 +76,60 @@ export class RunNotFoundError extends Data.TaggedError("RunNotFoundError")<{ rea
   }
 }
 
-/** The server could not be reached, refused the request (400/401) or answered something off-contract. */
+/**
+ * The server could not be reached (after retrying for `retryTransportFor`), refused the request
+ * (400/401) or answered something that is not Tidebase's. `reason` says what to do about it;
+ * `cause` keeps what the HTTP client or the decoder raised.
+ */
 export class TidebaseRequestError extends Data.TaggedError("TidebaseRequestError")<{
   readonly reason: string
   readonly cause: unknown
 }> {
   override get message() {
-    return `Tidebase request failed: ${this.reason}`
+    return this.reason
+  }
+}
+
+/** Two steps of one invocation share a name: the second would silently get the first one's checkpoint. */
+export class DuplicateStepName extends Data.TaggedError("DuplicateStepName")<{
+  readonly runId: string
+  readonly step: string
+}> {
+  override get message() {
+    return `step name "${this.step}" is used twice in one invocation of run ${this.runId}: ` +
+      `give each call its own name, e.g. \`${this.step}:\${i}\` in a loop`
+  }
+}
+
+/** The run id names a run of another workflow: resuming it with this code would mix two workflows' checkpoints. */
+export class WorkflowMismatch extends Data.TaggedError("WorkflowMismatch")<{
+  readonly runId: string
+  /** The workflow this invocation runs. */
+  readonly workflowName: string
+  /** The workflow the run was created for. */
+  readonly runWorkflowName: string
+}> {
+  override get message() {
+    return `run ${this.runId} belongs to workflow "${this.runWorkflowName}", not "${this.workflowName}": ` +
+      `give each workflow's runs their own ids (e.g. "${this.workflowName}:<id>")`
+  }
+}
+
+/**
+ * A step's output that JSON cannot carry faithfully (a BigInt, Map, Set, function, symbol,
+ * cycle, top-level `undefined`, NaN or ±Infinity): refused before its checkpoint is written.
+ */
+export class UnserializableOutput extends Data.TaggedError("UnserializableOutput")<{
+  readonly runId: string
+  readonly step: string
+  /** Where in the output, e.g. `$.items[2].id` (`$` is the output itself). */
+  readonly path: string
+  /** What is there, and what to do about it. */
+  readonly found: string
+}> {
+  override get message() {
+    return `step ${this.step} returned an output JSON cannot store faithfully: ${this.path} is ${this.found} ` +
+      `(or give the step an \`output\` Schema that encodes it)`
   }
 }
 
@@ -92,5 +139,8 @@ export type WorkflowError =
   | StepLockedError
   | LeaseLostError
   | TidebaseRequestError
+  | DuplicateStepName
+  | WorkflowMismatch
+  | UnserializableOutput
 
 const describe = (error: unknown) => (error instanceof Error ? error.message : String(error))

@@ -1,11 +1,13 @@
 import type { Run as WireRun } from "@tidebase/api"
+import { newRunId } from "@tidebase/domain"
 import { Cause, Effect, Either, Exit, Fiber, Option, Schema } from "effect"
 import { errorJson } from "./ErrorJson.js"
 import type { WorkflowError } from "./Errors.js"
-import { RunCancelledError } from "./Errors.js"
-import { acquireRunLease, keepLeaseAlive } from "./RunLease.js"
+import { RunCancelledError, WorkflowMismatch } from "./Errors.js"
+import { acquireRunLease, keepLeaseAlive, releaseLease } from "./RunLease.js"
 import type { RunLease } from "./RunLease.js"
 import { request } from "./Request.js"
+import { releasedOnSignal } from "./SignalRelease.js"
 import { CurrentRun } from "./RunContext.js"
 import type { RunContext } from "./RunContext.js"
 import type { TidebaseClient } from "./TidebaseClient.js"
@@ -22,6 +24,12 @@ export interface RunOptions<A = unknown> {
   readonly result?: Schema.Schema<A, any, never>
   /** Run lease length (server default when unset); a heartbeat renews it while the body runs. */
   readonly leaseMs?: number
+  /**
+   * This worker's stable name (default `TIDEBASE_WORKER_ID`): restarted under the same name, it
+   * takes its own runs' leases back at once instead of waiting for them to expire. Unset, each
+   * invocation is its own owner.
+   */
+  readonly workerId?: string | undefined
 }
 
 type Client = Context.Tag.Service<TidebaseClient>
@@ -29,38 +37,75 @@ type Client = Context.Tag.Service<TidebaseClient>
 /**
  * Take the run's lease and its checkpoints. A given `runId` is begun straight away (a resume
  * costs one round trip) and created only when the server does not know it yet; without one,
- * the run is created first.
+ * the run is created first, under an id made here: a create whose answer was lost can then be
+ * sent again and finds its run instead of making a second one.
  */
 const start = (client: Client, workflowName: string, options: RunOptions<any>) => {
   // One owner per invocation: a begin repeated after a create finds its own lease, not a stranger's.
-  const owner = `worker_${crypto.randomUUID().replaceAll("-", "")}`
-  const createThenBegin = Effect.flatMap(
-    request(client.runs.create({ path: { workflowName }, payload: createPayload(options) }), { runId: options.runId ?? "" }),
-    ({ created, run }) => beginWithCheckpoints(client, run.id, owner, options, !created)
-  )
-  return options.runId === undefined
-    ? createThenBegin
-    : beginWithCheckpoints(client, options.runId, owner, options, true).pipe(
-      Effect.catchTag("RunNotFoundError", () => createThenBegin),
+  const owner = options.workerId ?? `worker_${crypto.randomUUID().replaceAll("-", "")}`
+  const createThenBegin = (runId: string) =>
+    Effect.flatMap(
+      request(client.runs.create({ path: { workflowName }, payload: { ...createPayload(options), runId } }), { runId }),
+      ({ created, run }) =>
+        run.workflowName === workflowName
+          ? beginWithCheckpoints(client, workflowName, run.id, owner, options, !created)
+          : Effect.fail(mismatch(run, workflowName))
+    )
+  const runId = options.runId
+  return runId === undefined
+    ? createThenBegin(newRunId())
+    : beginWithCheckpoints(client, workflowName, runId, owner, options, true).pipe(
+      Effect.catchTag("RunNotFoundError", () => createThenBegin(runId)),
       Effect.catchTag("RunNotFoundError", Effect.die)
     )
 }
+
+const mismatch = (run: WireRun, workflowName: string) =>
+  new WorkflowMismatch({ runId: run.id, workflowName, runWorkflowName: run.workflowName })
 
 /**
  * Checkpoints never change once written, so reading them while the lease is being taken is
  * safe: a step completed after the read is still answered `return` by steps/begin. After
  * waiting out another invocation's lease they are read again, since it may have added some.
+ *
+ * A run of another workflow is refused (`WorkflowMismatch`) before its body runs: as soon as
+ * the read shows it, the begin stops waiting for that workflow's lease, and a lease the begin
+ * took anyway goes straight back.
  */
-const beginWithCheckpoints = (client: Client, runId: string, owner: string, options: RunOptions<any>, mayHaveSteps: boolean) =>
+const beginWithCheckpoints = (
+  client: Client,
+  workflowName: string,
+  runId: string,
+  owner: string,
+  options: RunOptions<any>,
+  mayHaveSteps: boolean
+) =>
   Effect.gen(function*() {
+    let foreign: WireRun | undefined
+    const begin = ((args) =>
+      Effect.suspend(() =>
+        // Not one of begin's own errors: it ends the lease wait, and is raised again below.
+        foreign === undefined ? client.runs.begin(args) : Effect.fail(mismatch(foreign, workflowName)) as never
+      )) as Client["runs"]["begin"]
+    const read = request(client.runs.checkpoints({ path: { runId } }), { runId }).pipe(
+      Effect.map(({ checkpoints, run }) => {
+        if (run.workflowName !== workflowName) foreign = run
+        return checkpoints
+      })
+    )
     // Both settle before either's failure counts: aborting the sibling request would only cost the server work.
-    const [begun, read] = yield* Effect.all([
-      acquireRunLease(client, runId, owner, options.leaseMs),
-      mayHaveSteps ? readCheckpoints(client, runId) : Effect.succeed([])
+    const [begun, prefetch] = yield* Effect.all([
+      acquireRunLease({ ...client, runs: { ...client.runs, begin } }, runId, owner, options.leaseMs),
+      mayHaveSteps ? read : Effect.succeed([])
     ], { concurrency: 2, mode: "either" })
+    const other = foreign ?? (Either.isRight(begun) && begun.right.run.workflowName !== workflowName ? begun.right.run : undefined)
+    if (other !== undefined) {
+      if (Either.isRight(begun) && begun.right.lease !== null) yield* releaseLease(client, begun.right.lease)
+      return yield* mismatch(other, workflowName)
+    }
     const { lease, run, waited } = yield* begun
     // The read can lose a race with a concurrent create that the begin won.
-    const prefetched = Either.isRight(read) ? read.right : yield* readCheckpoints(client, runId)
+    const prefetched = Either.isRight(prefetch) ? prefetch.right : yield* readCheckpoints(client, runId)
     const checkpoints = lease !== null && waited ? yield* readCheckpoints(client, runId) : prefetched
     return { lease, run, checkpoints }
   })
@@ -92,7 +137,11 @@ export const runWorkflow = <A, E, R>(
     }
 
     const heartbeat = yield* Effect.fork(keepLeaseAlive(client, lease, options.leaseMs))
-    const exit = yield* Effect.exit(Effect.provideService(body(context.input), CurrentRun, context))
+    const exit = yield* Effect.exit(Effect.provideService(body(context.input), CurrentRun, context)).pipe(
+      releasedOnSignal(client, lease),
+      // Interrupted from outside (e.g. runMain on SIGINT): the lease goes back rather than expiring.
+      Effect.onInterrupt(() => releaseLease(client, lease))
+    )
     yield* Fiber.interrupt(heartbeat)
     return yield* Exit.isSuccess(exit) ? complete(client, lease, options, exit.value) : recordFailure(client, context, lease, exit.cause)
   }) as Effect.Effect<A, E | WorkflowError, Exclude<R, CurrentRun>>
@@ -128,9 +177,9 @@ const complete = <A>(client: Client, lease: RunLease, options: RunOptions<A>, va
     return value
   })
 
-/** Fenced-off and cancelled runs are not ours to fail; an interrupted one keeps its lease until it expires. */
+/** Fenced-off and cancelled runs are not ours to fail; an interrupted one gives its lease back for the next invocation. */
 const recordFailure = <E>(client: Client, context: RunContext, lease: RunLease, cause: Cause.Cause<E>) => {
-  if (Cause.isInterruptedOnly(cause)) return Effect.failCause(cause)
+  if (Cause.isInterruptedOnly(cause)) return Effect.zipRight(releaseLease(client, lease), Effect.failCause(cause))
   const error = Option.getOrElse(Cause.failureOption(cause), () => Cause.squash(cause))
   const tag = (error as { readonly _tag?: unknown } | null)?._tag
   if (tag === "RunCancelledError" || tag === "LeaseLostError") return Effect.failCause(cause)

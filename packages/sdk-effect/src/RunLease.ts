@@ -60,10 +60,28 @@ export const keepLeaseAlive = (client: Client, lease: RunLease, leaseMs: number 
   ).pipe(
     Effect.as(true),
     Effect.catchTag("TidebaseRequestError", () => Effect.succeed(true)),
-    Effect.orElseSucceed(() => false),
-    // Stopping waits for a beat in flight rather than aborting it mid-request.
-    Effect.uninterruptible
+    // A beat in flight when the run ends is dropped: while the server is away it may be retrying for a while.
+    Effect.orElseSucceed(() => false)
   )
   const interval = Math.max(10, grantedMs(lease.run) / 3)
   return Effect.sleep(interval).pipe(Effect.zipRight(beat), Effect.repeat({ while: (alive) => alive }))
 }
+
+/** How long letting a lease go may hold up an exit: past this the run's lease simply expires. */
+const RELEASE_BOUND_MS = 1_000
+
+/**
+ * Gives the lease back so an immediate re-run resumes at once instead of waiting for it to
+ * expire. Best effort and bounded: it runs on its own fiber (an exit in progress, being an
+ * interruption, must not cut it short) and the caller waits for it at most RELEASE_BOUND_MS;
+ * a release that fails leaves the lease to expire as before.
+ */
+export const releaseLease = (client: Client, lease: RunLease) =>
+  Effect.promise(() => {
+    const release = Effect.runPromise(Effect.ignore(client.runs.release({
+      path: { runId: lease.run.id },
+      payload: { leaseOwner: lease.leaseOwner, leaseEpoch: lease.leaseEpoch }
+    })))
+    const bound = new Promise<void>((resolve) => setTimeout(resolve, RELEASE_BOUND_MS).unref?.())
+    return Promise.race([release, bound])
+  })

@@ -2,7 +2,7 @@ import { Cause, Duration, Effect, Either, Exit, Runtime } from "effect"
 import type { RunContext } from "./RunContext.js"
 import { announceAfter } from "./StepOptions.js"
 import type { StepOptions } from "./StepOptions.js"
-import { beginStep, checkpointStep, completeStep } from "./StepWrites.js"
+import { beginStep, checkpointStep, completeStep, failStep, unserializableOutput } from "./StepWrites.js"
 import type { StepIdentity, StepLease } from "./StepWrites.js"
 
 /** The first attempt either settled the step, or failed and leaves the failure to the begin + fail path. */
@@ -47,6 +47,12 @@ export const runThenRecord = <A, E, R>(
 
     if (Exit.isFailure(exit)) return { _tag: "Failed", cause: exit.cause, lease } as FirstAttempt<A, E>
     const [value, output] = exit.value
+    const unserializable = unserializableOutput(run, id.name, output)
+    if (unserializable !== undefined) {
+      // Nothing is written for it; an announced step is failed rather than left running.
+      if (lease !== undefined) yield* Effect.ignore(failStep(run, id.name, lease, unserializable, false))
+      return yield* unserializable
+    }
     if (lease !== undefined) {
       yield* completeStep(run, id.name, lease, output)
       return settled<A, E>(value)

@@ -2,6 +2,8 @@ import type { Step as WireStep } from "@tidebase/api"
 import { inputHash } from "@tidebase/domain"
 import { Cause, Duration, Effect, Either, Exit, Option, Schema } from "effect"
 import { InputMismatchError, StepFailedError, StepTimeoutError } from "./Errors.js"
+import type { DuplicateStepName } from "./Errors.js"
+import { copyJson } from "./JsonValue.js"
 import type { StepFailed, WorkflowError } from "./Errors.js"
 import { retryPolicy } from "./RetryPolicy.js"
 import { CurrentRun } from "./RunContext.js"
@@ -9,7 +11,15 @@ import type { RunContext } from "./RunContext.js"
 import { runThenRecord } from "./RunThenRecord.js"
 import { recordsAfterRunning } from "./StepOptions.js"
 import type { StepOptions } from "./StepOptions.js"
-import { beginStep, completeStep, failStep, replayedSync, stepIdentity } from "./StepWrites.js"
+import {
+  beginStep,
+  claimStepName,
+  completeStep,
+  failStep,
+  replayedSync,
+  stepIdentity,
+  unserializableOutput
+} from "./StepWrites.js"
 import type { StepLease } from "./StepWrites.js"
 
 export type StepError<E> = StepFailed<E | StepTimeoutError> | WorkflowError
@@ -37,29 +47,42 @@ export const step: {
 
 const runStep = <A, E, R>(name: string, options: StepOptions<A, E | StepTimeoutError>, effect: Effect.Effect<A, E, R>) =>
   Effect.flatMap(CurrentRun, (run): Effect.Effect<A, StepError<E>, R> =>
-    fromCheckpoint(run, name, options) ?? execute(run, name, options, hashOf(options), effect))
+    fromCheckpoint(run, name, options) ?? executeStep(run, name, options, effect))
 
 const NO_INPUT_HASH = inputHash(null)
 /** Most steps take no input: its hash is computed once, not per step. */
 const hashOf = (options: StepOptions<any, any>) => options.input === undefined ? NO_INPUT_HASH : inputHash(options.input)
 
 /**
- * The step's result from the checkpoints prefetched when the run began, decided synchronously
- * and without a round trip; undefined when the step has no prefetched checkpoint.
+ * Claims the step's name for this invocation, then answers from the checkpoints prefetched when
+ * the run began, synchronously and without a round trip: the replayed output, or why not
+ * (`DuplicateStepName`, `InputMismatchError`). Undefined when the step has no prefetched
+ * checkpoint: the caller then runs it with `executeStep`, under the name already claimed.
  */
 export const fromCheckpoint = <A>(
   run: RunContext,
   name: string,
   options: StepOptions<A, any>
-): Exit.Exit<A, InputMismatchError> | undefined => {
+): Exit.Exit<A, InputMismatchError | DuplicateStepName> | undefined => {
+  const duplicate = claimStepName(run, name)
+  if (duplicate !== undefined) return Exit.fail(duplicate)
   const cached = run.checkpoints.get(name)
   if (cached === undefined) return undefined
   const hash = hashOf(options)
   if (cached.inputHash !== hash) {
     return Exit.fail(new InputMismatchError({ runId: run.runId, step: name, expectedInputHash: cached.inputHash, actualInputHash: hash }))
   }
-  return replayedSync(run, name, options, cached.output)
+  // A copy: what the caller does to its value must not reach the prefetched checkpoint.
+  return replayedSync(run, name, options, copyJson(cached.output))
 }
+
+/** Runs a step that `fromCheckpoint` found no checkpoint for (its name is already claimed). */
+export const executeStep = <A, E, R>(
+  run: RunContext,
+  name: string,
+  options: StepOptions<A, E | StepTimeoutError>,
+  effect: Effect.Effect<A, E, R>
+): Effect.Effect<A, StepError<E>, R> => execute(run, name, options, hashOf(options), effect)
 
 const withTimeout = <A, E, R>(name: string, options: StepOptions<A, any>, effect: Effect.Effect<A, E, R>) => {
   if (options.timeout === undefined) return effect as Effect.Effect<A, E | StepTimeoutError, R>
@@ -113,6 +136,12 @@ const execute = <A, E, R>(
         const exit = yield* Effect.exit(attempt)
         if (Exit.isSuccess(exit)) {
           const [value, output] = exit.value
+          const unserializable = unserializableOutput(run, name, output)
+          if (unserializable !== undefined) {
+            // A mistake in the code, not a transient failure: no retry, and the step lease is not left running.
+            yield* Effect.ignore(failStep(run, name, lease, unserializable, false))
+            return yield* unserializable
+          }
           yield* completeStep(run, name, lease, output)
           return value
         }

@@ -1,7 +1,8 @@
 import type { Step as WireStep } from "@tidebase/api"
 import { Effect, Either, Exit, Schema } from "effect"
 import { errorJson } from "./ErrorJson.js"
-import { InputMismatchError, RunCancelledError, StepLockedError } from "./Errors.js"
+import { DuplicateStepName, InputMismatchError, RunCancelledError, StepLockedError, UnserializableOutput } from "./Errors.js"
+import { findUnfaithfulJson } from "./JsonValue.js"
 import { request } from "./Request.js"
 import type { RunContext } from "./RunContext.js"
 import { wireOptions } from "./StepOptions.js"
@@ -40,6 +41,24 @@ const refused = (run: RunContext, name: string, answer: Refusal): Refused => {
     case "cancelled":
       return new RunCancelledError({ runId: run.runId, reason: null })
   }
+}
+
+/** Names this invocation has used, so a second step under one name fails instead of replaying the first. */
+const claimedNames = new WeakMap<RunContext, Set<string>>()
+
+/** Claims `name` for this invocation: every step of a run needs its own, or the second would get the first's checkpoint. */
+export const claimStepName = (run: RunContext, name: string): DuplicateStepName | undefined => {
+  let names = claimedNames.get(run)
+  if (names === undefined) claimedNames.set(run, names = new Set())
+  if (names.has(name)) return new DuplicateStepName({ runId: run.runId, step: name })
+  names.add(name)
+  return undefined
+}
+
+/** Refuses an output that would not read back as itself, before anything is written. */
+export const unserializableOutput = (run: RunContext, name: string, output: unknown): UnserializableOutput | undefined => {
+  const found = findUnfaithfulJson(output)
+  return found === undefined ? undefined : new UnserializableOutput({ runId: run.runId, step: name, ...found })
 }
 
 /** A stored checkpoint, decoded with the step's Schema and journaled as replayed. */

@@ -1,14 +1,18 @@
 import type { HttpClient } from "@effect/platform"
-import type { Run, RunDetail } from "@tidebase/api"
-import { Context, Effect, Layer, Option, Redacted } from "effect"
+import type { Run, RunDetail, Step } from "@tidebase/api"
+import { newRunId } from "@tidebase/domain"
+import { Context, Duration, Effect, Layer, Option, Redacted } from "effect"
 import type { ConfigError } from "effect"
 import type { RunNotFoundError, TidebaseRequestError, WorkflowError } from "./Errors.js"
 import { request } from "./Request.js"
+import { resolveStep } from "./ResolveStep.js"
+import type { ResolveStepError, ResolveStepOptions } from "./ResolveStep.js"
 import { runWorkflow } from "./Run.js"
 import type { RunOptions } from "./Run.js"
 import type { CurrentRun } from "./RunContext.js"
 import { TidebaseClient } from "./TidebaseClient.js"
 import { TidebaseConfig } from "./TidebaseConfig.js"
+import { DEFAULT_REQUEST_TIMEOUT } from "./Transport.js"
 
 export interface CreateRunOptions {
   readonly runId?: string
@@ -41,17 +45,33 @@ export interface TidebaseService {
     readonly get: (runId: string) => Effect.Effect<RunDetail, RunNotFoundError | TidebaseRequestError>
     readonly list: (filter?: ListRunsFilter) => Effect.Effect<ReadonlyArray<Run>, TidebaseRequestError>
   }
+  readonly steps: {
+    /** A person's decision on a step parked in manual_review (or failed_retryable): retry, complete with `output`, or fail the run. */
+    readonly resolve: (
+      runId: string,
+      stepId: string,
+      options: ResolveStepOptions
+    ) => Effect.Effect<{ readonly step: Step; readonly run: Run }, ResolveStepError>
+  }
 }
 
-const make = Effect.map(TidebaseClient, (client): TidebaseService => ({
+/** The service over a client; `workerId` names this worker's leases unless a run names its own. */
+const make = (workerId: string | undefined = undefined) => Effect.map(TidebaseClient, (client): TidebaseService => ({
   client,
-  run: (workflowName, options, body) => runWorkflow(client, workflowName, options, body),
+  run: (workflowName, options, body) =>
+    runWorkflow(client, workflowName, options.workerId === undefined ? { ...options, workerId } : options, body),
   runs: {
-    create: (workflowName, options = {}) =>
-      request(client.runs.create({ path: { workflowName }, payload: options }), { runId: options.runId ?? "" }),
+    create: (workflowName, options = {}) => {
+      // An id made here, when none is given, keeps a create retried after a lost answer to one run.
+      const runId = options.runId ?? newRunId()
+      return request(client.runs.create({ path: { workflowName }, payload: { ...options, runId } }), { runId })
+    },
     get: (runId) => request(client.runs.get({ path: { runId } }), { runId }),
     list: (filter = {}) =>
       Effect.map(request(client.runs.list({ urlParams: filter }), { runId: "" }), ({ runs }) => runs)
+  },
+  steps: {
+    resolve: (runId, stepId, options) => resolveStep(client, runId, stepId, options)
   }
 }))
 
@@ -59,21 +79,53 @@ const make = Effect.map(TidebaseClient, (client): TidebaseService => ({
 export interface ConnectionOptions {
   readonly url?: string | undefined
   readonly apiKey?: string | undefined
-  /** The HTTP client underneath; `fetch` unless given (on Node, `NodeHttpClient.layerUndici` costs less CPU per call). */
-  readonly httpClient?: Layer.Layer<HttpClient.HttpClient> | undefined
+  /** This worker's stable lease owner name (default `TIDEBASE_WORKER_ID`; see `RunOptions.workerId`). */
+  readonly workerId?: string | undefined
+  /**
+   * How long a request that failed to connect or got a 502/503/504 is retried, with jittered
+   * backoff (default `TIDEBASE_RETRY_TRANSPORT_FOR_MS`, else 30 seconds; 0 turns retries off).
+   */
+  readonly retryTransportFor?: Duration.DurationInput | undefined
+  /** How long a request may wait for its answer to begin (default `TIDEBASE_REQUEST_TIMEOUT_MS`, else 60 seconds). */
+  readonly requestTimeout?: Duration.DurationInput | undefined
+  /**
+   * The HTTP client underneath; `fetch` (bounded by `requestTimeout`) unless given. On Node,
+   * `NodeHttpClient.layerUndici` costs less CPU per call. A function receives the resolved
+   * `requestTimeout`, for a client that applies it itself.
+   */
+  readonly httpClient?:
+    | Layer.Layer<HttpClient.HttpClient>
+    | ((settings: { readonly requestTimeout: Duration.Duration }) => Layer.Layer<HttpClient.HttpClient>)
+    | undefined
 }
 
-const clientLayer = (options: ConnectionOptions) =>
+const decodeOr = (input: Duration.DurationInput | undefined, fallback: Duration.Duration | undefined) =>
+  input === undefined ? fallback : Duration.decode(input)
+
+const serviceLayer = (options: ConnectionOptions) =>
   Layer.unwrapEffect(Effect.map(TidebaseConfig, (env) =>
-    TidebaseClient.layer({
-      url: options.url ?? env.url,
-      apiKey: options.apiKey === undefined ? env.apiKey : Option.some(Redacted.make(options.apiKey))
-    }, options.httpClient)))
+    Layer.effect(Tidebase, make(options.workerId ?? Option.getOrUndefined(env.workerId))).pipe(
+      Layer.provide(clientLayer(options, env))
+    )))
+
+const clientLayer = (options: ConnectionOptions, env: TidebaseConfig) => {
+  const retryTransportFor = decodeOr(options.retryTransportFor, env.retryTransportFor)
+  const requestTimeout = decodeOr(options.requestTimeout, env.requestTimeout) ?? DEFAULT_REQUEST_TIMEOUT
+  const config: TidebaseConfig = {
+    ...env,
+    url: options.url ?? env.url,
+    apiKey: options.apiKey === undefined ? env.apiKey : Option.some(Redacted.make(options.apiKey)),
+    requestTimeout,
+    ...(retryTransportFor === undefined ? {} : { retryTransportFor })
+  }
+  const httpClient = typeof options.httpClient === "function" ? options.httpClient({ requestTimeout }) : options.httpClient
+  return TidebaseClient.layer(config, httpClient)
+}
 
 export class Tidebase extends Context.Tag("@tidebase/effect/Tidebase")<Tidebase, TidebaseService>() {
   static readonly make = make
   static readonly layer = (options: ConnectionOptions = {}): Layer.Layer<Tidebase, ConfigError.ConfigError> =>
-    Layer.effect(Tidebase, make).pipe(Layer.provide(clientLayer(options)))
+    serviceLayer(options)
   /** Configured from the environment alone. */
   static readonly Default = Tidebase.layer()
 }

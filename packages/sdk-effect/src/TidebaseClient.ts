@@ -1,7 +1,8 @@
-import { FetchHttpClient, HttpApiClient, HttpClient, HttpClientRequest } from "@effect/platform"
+import { HttpApiClient, HttpClient, HttpClientRequest } from "@effect/platform"
 import { TidebaseApi } from "@tidebase/api"
 import { Context, Effect, Layer, Option, Redacted } from "effect"
 import { TidebaseConfig } from "./TidebaseConfig.js"
+import { DEFAULT_REQUEST_TIMEOUT, DEFAULT_RETRY_TRANSPORT_FOR, fetchLayer, noteAnswers, retryTransport } from "./Transport.js"
 
 /**
  * No span per wire call: building one (URL, headers, trace-context headers) is a measurable
@@ -9,25 +10,33 @@ import { TidebaseConfig } from "./TidebaseConfig.js"
  */
 const withoutSpans = HttpClient.withTracerDisabledWhen(() => true)
 
-const make = (config: TidebaseConfig) =>
-  HttpApiClient.make(TidebaseApi, {
-    baseUrl: config.url.replace(/\/+$/, ""),
+const make = (config: TidebaseConfig) => {
+  const baseUrl = config.url.replace(/\/+$/, "")
+  const retrying = retryTransport(baseUrl, config.retryTransportFor ?? DEFAULT_RETRY_TRANSPORT_FOR)
+  return HttpApiClient.make(TidebaseApi, {
+    baseUrl,
     transformClient: Option.match(config.apiKey, {
-      onNone: () => withoutSpans,
+      onNone: () => (client: HttpClient.HttpClient) => retrying(withoutSpans(client)),
       onSome: (key) => (client: HttpClient.HttpClient) =>
-        withoutSpans(HttpClient.mapRequest(client, HttpClientRequest.bearerToken(Redacted.value(key))))
-    })
+        retrying(withoutSpans(HttpClient.mapRequest(client, HttpClientRequest.bearerToken(Redacted.value(key)))))
+    }),
+    transformResponse: noteAnswers(baseUrl, Option.isSome(config.apiKey))
   })
+}
 
 /** The HTTP client derived from the api package: every route, payload and error from one contract. */
 export class TidebaseClient extends Context.Tag("@tidebase/effect/TidebaseClient")<
   TidebaseClient,
   Effect.Effect.Success<ReturnType<typeof make>>
 >() {
-  /** Over `fetch` by default (Node 20+, browsers, edge runtimes); any `HttpClient` layer can replace it. */
+  /**
+   * Over `fetch` by default (Node 20+, browsers, edge runtimes), bounded by `requestTimeout`; any
+   * `HttpClient` layer can replace it (its own timeouts then apply). Either way, requests that
+   * fail to connect or meet a 502/503/504 are retried for `retryTransportFor`.
+   */
   static readonly layer = (
     config: TidebaseConfig,
-    httpClient: Layer.Layer<HttpClient.HttpClient> = FetchHttpClient.layer
+    httpClient: Layer.Layer<HttpClient.HttpClient> = fetchLayer(config.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT)
   ): Layer.Layer<TidebaseClient> => Layer.effect(TidebaseClient, make(config)).pipe(Layer.provide(httpClient))
 
   /** Configured from `TIDEBASE_URL` and `TIDEBASE_API_KEY`. */

@@ -5,7 +5,7 @@ import { CurrentRun } from "./RunContext.js"
 import type { StepRecord } from "./RunContext.js"
 import { Tidebase } from "./Tidebase.js"
 
-export { fromCheckpoint, step } from "./Step.js"
+export { executeStep, fromCheckpoint, step } from "./Step.js"
 export type { StepError } from "./Step.js"
 
 /** Run (or resume, by `runId`) a workflow with the `Tidebase` service from context. */

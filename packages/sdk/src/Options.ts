@@ -6,8 +6,21 @@ export interface TidebaseOptions {
   readonly url?: string
   /** Default `TIDEBASE_API_KEY`. */
   readonly apiKey?: string
+  /**
+   * This worker's stable name (default `TIDEBASE_WORKER_ID`): restarted under the same name, it
+   * takes its runs' leases back at once instead of waiting for them to expire.
+   */
+  readonly workerId?: string
   /** Verifies incoming webhooks; default `TIDEBASE_WEBHOOK_SECRET`. */
   readonly webhookSecret?: string
+  /**
+   * How long a request that failed to connect or got a 502/503/504 is retried, with jittered
+   * backoff, so a server restart mid-run does not fail the run. Default
+   * `TIDEBASE_RETRY_TRANSPORT_FOR_MS`, else 30000; 0 turns retries off.
+   */
+  readonly retryTransportForMs?: number
+  /** How long a request may wait for its answer (default `TIDEBASE_REQUEST_TIMEOUT_MS`, else 60000). */
+  readonly requestTimeoutMs?: number
 }
 
 export interface RunOptions<I = any> {
@@ -18,6 +31,8 @@ export interface RunOptions<I = any> {
   readonly recoveryWebhook?: string | null
   readonly channels?: unknown
   readonly leaseMs?: number
+  /** Overrides the client's `workerId` for this run. */
+  readonly workerId?: string
 }
 
 export interface StepOptions<T = unknown> {

@@ -1,10 +1,10 @@
-import { NodeHttpClient } from "@effect/platform-node"
-import type { Run, RunDetail } from "@tidebase/api"
+import type { Run, RunDetail, Step } from "@tidebase/api"
 import { CurrentRun, Tidebase as EffectTidebase } from "@tidebase/effect"
-import type { ListRunsFilter } from "@tidebase/effect"
+import type { ListRunsFilter, ResolveStepOptions } from "@tidebase/effect"
 import { Cause, Effect, Exit, ManagedRuntime } from "effect"
 import type { ConfigError } from "effect"
 import type { RunOptions, TidebaseOptions } from "./Options.js"
+import { undiciClient } from "./UndiciClient.js"
 import { makeWebhookHandler } from "./Webhook.js"
 import type { WebhookOptions } from "./Webhook.js"
 import { makeWorkflowRun } from "./WorkflowRun.js"
@@ -22,7 +22,14 @@ export class Tidebase {
 
   constructor(options: TidebaseOptions = {}) {
     this.#runtime = ManagedRuntime.make(
-      EffectTidebase.layer({ url: options.url, apiKey: options.apiKey, httpClient: NodeHttpClient.layerUndici })
+      EffectTidebase.layer({
+        url: options.url,
+        apiKey: options.apiKey,
+        workerId: options.workerId,
+        retryTransportFor: options.retryTransportForMs,
+        requestTimeout: options.requestTimeoutMs,
+        httpClient: undiciClient
+      })
     )
     this.#webhookSecret = options.webhookSecret ?? env("TIDEBASE_WEBHOOK_SECRET")
   }
@@ -63,6 +70,15 @@ export class Tidebase {
     get: (runId: string): Promise<RunDetail> => this.#exec(Effect.flatMap(EffectTidebase, (tide) => tide.runs.get(runId))),
     list: (filter: ListRunsFilter = {}): Promise<ReadonlyArray<Run>> =>
       this.#exec(Effect.flatMap(EffectTidebase, (tide) => tide.runs.list(filter)))
+  }
+
+  readonly steps = {
+    /**
+     * A person's decision on a step parked in manual_review (or failed_retryable): `retry` lets the
+     * next invocation run it again, `complete` records `output` as its checkpoint, `fail` fails the run for good.
+     */
+    resolve: (runId: string, stepId: string, options: ResolveStepOptions): Promise<{ readonly step: Step; readonly run: Run }> =>
+      this.#exec(Effect.flatMap(EffectTidebase, (tide) => tide.steps.resolve(runId, stepId, options)))
   }
 
   /** A `(Request) => Promise<Response>` handler for recovery (`run.resume`) and push (`run.invoke`) webhooks. */

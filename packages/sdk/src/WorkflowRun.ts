@@ -1,5 +1,4 @@
 import { StepFailedError, Workflow } from "@tidebase/effect"
-import { CurrentRun } from "@tidebase/effect"
 import type { RunContext, StepOptions as EffectStepOptions } from "@tidebase/effect"
 import { Cause, Duration, Effect, Exit } from "effect"
 import type { StepOptions } from "./Options.js"
@@ -59,9 +58,7 @@ export const makeWorkflowRun = <I>(context: RunContext): WorkflowRun<I> => {
       const replayed = Workflow.fromCheckpoint(context, name, effectOptions)
       if (replayed !== undefined) return new Promise<T>((resolve) => resolve(settle(replayed)))
       const body = Effect.tryPromise({ try: async () => await fn(), catch: (error) => error })
-      return Effect.runPromiseExit(
-        Workflow.step(name, effectOptions, body).pipe(Effect.provideService(CurrentRun, context))
-      ).then(settle)
+      return Effect.runPromiseExit(Workflow.executeStep(context, name, effectOptions, body)).then(settle)
     }
   }
 }

@@ -1,13 +1,18 @@
 export type { Checkpoint, Run, RunDetail, Step } from "@tidebase/api"
 export {
+  DuplicateStepName,
   InputMismatchError,
   LeaseLostError,
   RunCancelledError,
   RunNotFoundError,
   StepLockedError,
+  StepNotResolvableError,
   StepTimeoutError,
-  TidebaseRequestError
+  TidebaseRequestError,
+  UnserializableOutput,
+  WorkflowMismatch
 } from "@tidebase/effect"
+export type { ResolveStepOptions } from "@tidebase/effect"
 export type { RunOptions, StepOptions, TidebaseOptions } from "./Options.js"
 export { Tidebase } from "./Tidebase.js"
 export type { WorkflowFn } from "./Tidebase.js"

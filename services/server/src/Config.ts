@@ -1,13 +1,19 @@
-import { Config, Option, Redacted } from "effect"
+import { Config, Data, Option, Redacted } from "effect"
 
-export const ServerConfig = Config.all({
+/** The server cannot start; the message names the cause and what to change. */
+export class StartupError extends Data.TaggedError("StartupError")<{ readonly message: string; readonly cause?: unknown }> {}
+
+const nonEmpty = <A>(config: Config.Config<A>, value: (a: A) => string) =>
+  Config.option(config).pipe(Config.map(Option.filter((a) => value(a) !== "")))
+
+const Settings = Config.all({
   port: Config.integer("PORT").pipe(Config.withDefault(7373)),
-  host: Config.string("HOST").pipe(Config.withDefault("0.0.0.0")),
+  host: nonEmpty(Config.string("HOST"), (h) => h),
   databaseUrl: Config.option(Config.redacted("DATABASE_URL")).pipe(
     Config.map(Option.filter((url) => Redacted.value(url) !== ""))
   ),
   dataDir: Config.string("TIDEBASE_DATA_DIR").pipe(Config.withDefault(".tidebase")),
-  apiKey: Config.option(Config.redacted("TIDEBASE_API_KEY")),
+  apiKey: nonEmpty(Config.redacted("TIDEBASE_API_KEY"), Redacted.value),
   autoMigrate: Config.string("TIDEBASE_AUTO_MIGRATE").pipe(
     Config.map((v) => v !== "0" && v.toLowerCase() !== "false"),
     Config.withDefault(true)
@@ -15,10 +21,21 @@ export const ServerConfig = Config.all({
   // TIDEBASE_LEASE_MS is the v0.6 server's name for the run lease.
   runLeaseMs: Config.integer("TIDEBASE_RUN_LEASE_MS").pipe(
     Config.orElse(() => Config.integer("TIDEBASE_LEASE_MS")),
-    Config.withDefault(30_000)
+    Config.withDefault(15_000)
   ),
-  stepLeaseMs: Config.integer("TIDEBASE_STEP_LEASE_MS").pipe(Config.withDefault(5 * 60_000))
+  stepLeaseMs: Config.integer("TIDEBASE_STEP_LEASE_MS").pipe(Config.withDefault(5 * 60_000)),
+  logFormat: Config.literal("text", "json")("TIDEBASE_LOG").pipe(Config.withDefault("text" as const)),
+  accessLog: Config.boolean("TIDEBASE_ACCESS_LOG").pipe(Config.withDefault(true))
 })
+
+/**
+ * HOST defaults to loopback: the server is reachable from other machines only when told
+ * where to listen, or when it asks every client for a key.
+ */
+export const ServerConfig = Config.map(Settings, ({ host, ...settings }) => ({
+  ...settings,
+  host: Option.getOrElse(host, () => Option.isSome(settings.apiKey) ? "0.0.0.0" : "127.0.0.1")
+}))
 export type ServerConfig = Config.Config.Success<typeof ServerConfig>
 
 export const apiKeyValue = (config: ServerConfig) => Option.map(config.apiKey, Redacted.value)

@@ -1,8 +1,7 @@
-import { HttpApiBuilder, HttpMiddleware } from "@effect/platform"
+import { HttpApiBuilder, HttpMiddleware, HttpRouter } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { TidebaseApi } from "@tidebase/api"
 import { Layer } from "effect"
-import { createServer } from "node:http"
 import { AggregatesLive } from "./Aggregates.js"
 import { apiKeyValue } from "./Config.js"
 import type { ServerConfig } from "./Config.js"
@@ -11,8 +10,9 @@ import { LiveEvents } from "./Events/LiveEvents.js"
 import { EventStore } from "./EventStore/EventStore.js"
 import { HealthHttp } from "./Http/HealthHttp.js"
 import { AuthorizationLive } from "./Http/Authorization.js"
-import { BadRequestMiddleware } from "./Http/BadRequests.js"
-import { jsonBodies, logDefects } from "./Http/Middleware.js"
+import { accessLog } from "./Http/AccessLog.js"
+import { createHttpServer } from "./Http/NodeServer.js"
+import { WireFailuresMiddleware } from "./Http/WireFailures.js"
 import { RunCache } from "./Runs/RunCache.js"
 import { RunCommandRunner } from "./Runs/RunCommandRunner.js"
 import { RunCommands } from "./Runs/RunCommands.js"
@@ -22,34 +22,25 @@ import { RunsHttp } from "./Runs/RunsHttp.js"
 import { ServerSettings } from "./ServerSettings.js"
 import { StepCommands } from "./Steps/StepCommands.js"
 import { StepQueries } from "./Steps/StepQueries.js"
+import { ResolveStepCommand } from "./Steps/ResolveStep.js"
 import { StepsHttp } from "./Steps/StepsHttp.js"
 
-/** Requests in flight get this long to finish at shutdown; event streams never finish on their own. */
-const SHUTDOWN_GRACE_MS = 2_000
-
 /**
- * `server.close` waits for every open connection, and an SSE reader keeps one open for
- * good: shutdown would hang (and leave the embedded Postgres behind). So closing drops
- * idle connections at once and the rest after a short grace.
+ * find-my-way refuses a path parameter longer than 100 characters as a route miss, below the
+ * 200 a run id may have: past the schema's own limit, so that a too-long id is a 400 naming it.
  */
-const createGracefulServer = () => {
-  const server = createServer()
-  const close = server.close.bind(server)
-  server.close = (callback) => {
-    close(callback)
-    server.closeIdleConnections()
-    setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref()
-    return server
-  }
-  return server
-}
+const MAX_PATH_PARAM_LENGTH = 1_000
 
 const ApiLive = HttpApiBuilder.api(TidebaseApi).pipe(
   Layer.provide([HealthHttp, RunsHttp, StepsHttp, EventsHttp])
 )
 
 /** The command path: one cache, one loader and one event store shared by every feature's commands. */
-const CommandsLive = Layer.mergeAll(RunCommands.DefaultWithoutDependencies, StepCommands.DefaultWithoutDependencies).pipe(
+const CommandsLive = Layer.mergeAll(
+  RunCommands.DefaultWithoutDependencies,
+  StepCommands.DefaultWithoutDependencies,
+  ResolveStepCommand.DefaultWithoutDependencies
+).pipe(
   Layer.provide(RunCommandRunner.DefaultWithoutDependencies),
   Layer.provideMerge(Layer.mergeAll(RunLoader.Default, RunCache.Default, EventStore.Default)),
   Layer.provideMerge(LiveEvents.Default),
@@ -61,8 +52,10 @@ const CommandsLive = Layer.mergeAll(RunCommands.DefaultWithoutDependencies, Step
  * and a `PgPool`, provides the listening `HttpServer` (its address tells tests which port it got).
  */
 export const HttpServerLive = (config: ServerConfig) =>
-  HttpApiBuilder.serve((app) => HttpMiddleware.cors()(jsonBodies(logDefects(app)))).pipe(
-    Layer.provide(BadRequestMiddleware),
+  HttpApiBuilder.serve((app) => config.accessLog ? accessLog(HttpMiddleware.cors()(app)) : HttpMiddleware.cors()(app)).pipe(
+    // Listening comes after everything else is built: a connection accepted is one that can be served.
+    Layer.provideMerge(NodeHttpServer.layer(createHttpServer, { port: config.port, host: config.host })),
+    Layer.provide(WireFailuresMiddleware),
     Layer.provide(ApiLive),
     Layer.provide([
       AuthorizationLive(apiKeyValue(config)),
@@ -71,7 +64,7 @@ export const HttpServerLive = (config: ServerConfig) =>
       StepQueries.Default,
       Layer.succeed(ServerSettings, { runLeaseMs: config.runLeaseMs, stepLeaseMs: config.stepLeaseMs })
     ]),
-    Layer.provideMerge(NodeHttpServer.layer(createGracefulServer, { port: config.port, host: config.host })),
+    Layer.provide(HttpRouter.setRouterConfig({ maxParamLength: MAX_PATH_PARAM_LENGTH })),
     // No span exporter is wired up, and building spans (and parsing each request's URL for
     // them) costs a measurable share of a checkpoint's CPU.
     HttpMiddleware.withTracerDisabledWhen(() => true),

@@ -24,7 +24,7 @@ describe("migrations", () => {
       expect(applied.stdout).toMatch(/applied 1_event_store/)
 
       const started = await runCli(["start"], env, /listening on http/)
-      expect(started.stdout).toMatch(/Tidebase listening on http:\/\/localhost:\d+/)
+      expect(started.stdout).toMatch(/Tidebase listening on http:\/\/127\.0\.0\.1:\d+/)
       expect(started.code).toBe(0)
     } finally {
       await db.close()

@@ -1,6 +1,6 @@
 import { Data, Effect } from "effect"
 import { createHash } from "node:crypto"
-import { existsSync, mkdirSync, realpathSync, statSync, symlinkSync } from "node:fs"
+import { existsSync, mkdirSync, readFileSync, realpathSync, statSync, symlinkSync } from "node:fs"
 import { createServer } from "node:net"
 import os from "node:os"
 import path from "node:path"
@@ -59,6 +59,27 @@ const clusterDir = (dataDir: string): string => {
   return real
 }
 
+/** The live Postgres whose `postmaster.pid` is in the cluster dir, if any (a stale file names a dead or other process). */
+const holder = (databaseDir: string): number | undefined => {
+  let pid: number
+  try {
+    pid = Number(readFileSync(path.join(databaseDir, "postmaster.pid"), "utf8").split("\n", 1)[0])
+  } catch {
+    return undefined
+  }
+  if (!Number.isInteger(pid) || pid <= 0) return undefined
+  try {
+    process.kill(pid, 0)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EPERM") return undefined
+  }
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("postgres") ? pid : undefined
+  } catch {
+    return existsSync("/proc/self") ? undefined : pid
+  }
+}
+
 /**
  * A real Postgres owned by this process: initialised on first use under `dataDir`, stopped
  * with the scope. Postgres refuses to run as root, so as root the cluster runs as a
@@ -84,7 +105,17 @@ export const startEmbeddedPostgres = (options: { readonly dataDir: string; reado
       onError: () => {}
     })
     const attempt = (message: string, f: () => Promise<void>) =>
-      Effect.tryPromise({ try: f, catch: (cause) => new EmbeddedPostgresError({ message, cause }) })
+      Effect.tryPromise({
+        try: f,
+        catch: (cause) => new EmbeddedPostgresError({ message: `${message}: ${cause instanceof Error ? cause.message : String(cause)}`, cause })
+      })
+    const heldBy = holder(databaseDir)
+    if (heldBy !== undefined) {
+      return yield* new EmbeddedPostgresError({
+        message: `another process (Postgres pid ${heldBy}) holds the embedded data dir ${options.dataDir}: ` +
+          "stop the other server or set TIDEBASE_DATA_DIR"
+      })
+    }
     if (!existsSync(path.join(databaseDir, "PG_VERSION"))) {
       yield* attempt(`initdb failed in ${databaseDir}`, () => pg.initialise())
     }

@@ -2,13 +2,14 @@ import { HttpApiBuilder, HttpServerRequest, HttpServerResponse } from "@effect/p
 import * as Api from "@tidebase/api"
 import { Effect, Ref, Schedule, Stream } from "effect"
 import { EventStore } from "../EventStore/EventStore.js"
-import { LiveEvents } from "./LiveEvents.js"
+import { pathOf } from "../Http/AccessLog.js"
+import { concerns, LiveEvents } from "./LiveEvents.js"
 import { RunQueries } from "../Runs/RunQueries.js"
 import { toWireEvent } from "./WireEvent.js"
 
 const encoder = new TextEncoder()
 
-/** A missed notification (the listener reconnecting, say) costs at most this much latency. */
+/** A missed notification costs at most this much latency (a lost listener catches up as soon as it is back). */
 const POLL_INTERVAL = "2 seconds"
 const KEEPALIVE_INTERVAL = "15 seconds"
 
@@ -29,7 +30,7 @@ export const EventsHttp = HttpApiBuilder.group(Api.TidebaseApi, "events", (handl
           return batch
         })
         const wakeups = Stream.merge(
-          Stream.fromQueue(moved).pipe(Stream.filter((m) => m.category === "run" && m.streamId === runId)),
+          Stream.fromQueue(moved).pipe(Stream.filter((m) => concerns(m, "run", runId))),
           Stream.fromSchedule(Schedule.spaced(POLL_INTERVAL))
         )
         return Stream.concat(Stream.succeed(undefined), wakeups).pipe(
@@ -39,14 +40,13 @@ export const EventsHttp = HttpApiBuilder.group(Api.TidebaseApi, "events", (handl
         )
       }))
 
-    return handlers.handle("list", ({ path, urlParams }) =>
+    return handlers.handle("list", ({ headers, path, urlParams }) =>
       Effect.gen(function*() {
         const request = yield* HttpServerRequest.HttpServerRequest
         if (!(yield* queries.exists(path.runId))) {
           return yield* Api.RunNotFound.of(path.runId)
         }
-        const lastEventId = Number(request.headers["last-event-id"] ?? NaN)
-        const after = Math.max(urlParams.after ?? 0, Number.isInteger(lastEventId) ? lastEventId : 0)
+        const after = Math.max(urlParams.after ?? 0, headers["last-event-id"] ?? 0)
         const accept = request.headers["accept"] ?? ""
         if (accept.includes("application/json") && !accept.includes("text/event-stream")) {
           return { events: (yield* events.readStream("run", path.runId, after, urlParams.limit)).map(toWireEvent) }
@@ -55,7 +55,12 @@ export const EventsHttp = HttpApiBuilder.group(Api.TidebaseApi, "events", (handl
           follow(path.runId, after),
           Stream.fromSchedule(Schedule.spaced(KEEPALIVE_INTERVAL)).pipe(Stream.map(() => ": keepalive\n\n")),
           { haltStrategy: "left" }
-        ).pipe(Stream.map((text) => encoder.encode(text)))
+        ).pipe(
+          Stream.map((text) => encoder.encode(text)),
+          // Headers are out by now: a defect ends the stream (the client reconnects), logged once.
+          Stream.catchAllCause((cause) =>
+            Stream.drain(Stream.fromEffect(Effect.logError(`${request.method} ${pathOf(request.url)} event stream failed`, cause))))
+        )
         return HttpServerResponse.stream(Stream.concat(Stream.succeed(encoder.encode(": connected\n\n")), body), {
           contentType: "text/event-stream",
           headers: { "cache-control": "no-cache", "x-accel-buffering": "no" }

@@ -1,8 +1,11 @@
 import { PgClient } from "@effect/sql-pg"
-import { Deferred, Effect, PubSub, Schedule, Stream } from "effect"
+import { Cause, Deferred, Effect, Exit, PubSub, Redacted, Schedule } from "effect"
+import pg from "pg"
 import { PgPool } from "../Database/PgPool.js"
 
 export const EVENTS_CHANNEL = "tidebase_events"
+/** The LISTEN connection's `application_name`, so operators (and tests) can find it in pg_stat_activity. */
+export const LISTENER_APPLICATION_NAME = "tidebase-events-listener"
 
 /** A stream moved to `version`: readers fetch what they have not seen. */
 export interface StreamMoved {
@@ -11,10 +14,18 @@ export interface StreamMoved {
   readonly version: number
 }
 
+/** Announced when the listener is back: what other replicas appended meanwhile was never heard of. */
+export const everyStreamMoved: StreamMoved = { category: "*", streamId: "*", version: 0 }
+
+export const concerns = (moved: StreamMoved, category: string, streamId: string) =>
+  moved === everyStreamMoved || (moved.category === category && moved.streamId === streamId)
+
 /** Postgres caps a notification's payload at 8000 bytes; a tick's moves are split below that. */
 const MAX_PAYLOAD = 7_000
 /** How long a move may wait to be announced to other replicas: one NOTIFY per tick, not per commit. */
 const NOTIFY_TICK = "10 millis"
+/** Reconnecting waits 0, 100, 200, … ms between attempts, at most this long. */
+const MAX_RECONNECT_DELAY_MS = 5_000
 
 const chunks = (moves: ReadonlyArray<StreamMoved>, origin: string): Array<string> => {
   const out: Array<string> = []
@@ -44,29 +55,82 @@ const parse = (payload: string): { readonly origin: string; readonly moves: Read
   }
 }
 
+const listenerConfig = (config: PgClient.PgClientConfig): pg.ClientConfig => ({
+  connectionString: config.url === undefined ? undefined : Redacted.value(config.url),
+  host: config.host,
+  port: config.port,
+  user: config.username,
+  password: config.password === undefined ? undefined : Redacted.value(config.password),
+  database: config.database,
+  ssl: config.ssl,
+  application_name: LISTENER_APPLICATION_NAME,
+  connectionTimeoutMillis: 5_000,
+  keepAlive: true
+})
+
+const messageOf = (cause: Cause.Cause<unknown>) => {
+  const error = Cause.squash(cause)
+  return error instanceof Error ? error.message : String(error)
+}
+
 /**
  * Live delivery of appends to every reader on every replica. Readers in this process hear of
  * a commit at once; other replicas through LISTEN/NOTIFY, coalesced to one NOTIFY per tick
  * (NOTIFY serialises commits database-wide, so it stays off the checkpoint's own commit).
+ *
+ * The LISTEN connection is our own: when it drops (a restart, a failover, a terminated
+ * backend) it is opened again with backoff, and every reader then catches up from its own
+ * last position, since the notifications sent meanwhile are lost.
  */
 export class LiveEvents extends Effect.Service<LiveEvents>()("Tidebase/LiveEvents", {
   scoped: Effect.gen(function*() {
-    const pg = yield* PgClient.PgClient
+    const sql = yield* PgClient.PgClient
     const pool = yield* PgPool
     const hub = yield* PubSub.sliding<StreamMoved>(4096)
     const origin = crypto.randomUUID()
     const listening = yield* Deferred.make<void>()
-    const probe = `probe:${origin}`
     let pending = new Map<string, StreamMoved>()
 
-    yield* pg.listen(EVENTS_CHANNEL).pipe(
-      Stream.runForEach((payload) => {
-        if (payload === probe) return Deferred.succeed(listening, undefined)
-        const notice = parse(payload)
-        return notice === undefined || notice.origin === origin ? Effect.void : PubSub.publishAll(hub, notice.moves)
-      }),
-      Effect.catchAllCause((cause) => Effect.logWarning("event listener stopped; reconnecting", cause)),
-      Effect.repeat(Schedule.spaced("1 second")),
+    const publish = (moves: ReadonlyArray<StreamMoved>) => Effect.runSync(PubSub.publishAll(hub, moves))
+    const onNotification = (message: pg.Notification) => {
+      const notice = message.payload === undefined ? undefined : parse(message.payload)
+      if (notice !== undefined && notice.origin !== origin) publish(notice.moves)
+    }
+
+    let sessions = 0
+    let failures = 0
+    /** One LISTEN connection, from connect until it is lost (the effect then fails). */
+    const session = Effect.scoped(Effect.gen(function*() {
+      const lost = yield* Deferred.make<never, Error>()
+      const client = yield* Effect.acquireRelease(
+        Effect.sync(() => new pg.Client(listenerConfig(sql.config))),
+        (client) => Effect.promise(() => client.end().catch(() => {})).pipe(Effect.timeout("1 second"), Effect.ignore)
+      )
+      client.on("error", (error) => Deferred.unsafeDone(lost, Exit.fail(error)))
+      client.on("end", () => Deferred.unsafeDone(lost, Exit.fail(new Error("connection closed"))))
+      client.on("notification", onNotification)
+      yield* Effect.tryPromise(() => client.connect())
+      yield* Effect.tryPromise(() => client.query(`LISTEN ${EVENTS_CHANNEL}`))
+      if (sessions++ > 0) {
+        yield* Effect.logInfo(`event listener listening again after ${failures} attempt(s); readers catch up`)
+        publish([everyStreamMoved])
+      }
+      failures = 0
+      yield* Deferred.succeed(listening, undefined)
+      return yield* Deferred.await(lost)
+    }))
+
+    yield* session.pipe(
+      Effect.catchAllCause((cause) =>
+        Effect.suspend(() => {
+          const delay = failures === 0 ? 0 : Math.min(100 * 2 ** (failures - 1), MAX_RECONNECT_DELAY_MS)
+          const log = failures === 0
+            ? Effect.logWarning(`event listener lost its connection (${messageOf(cause)}); reconnecting`)
+            : Effect.void
+          failures++
+          return Effect.zipRight(log, Effect.sleep(delay))
+        })),
+      Effect.forever,
       Effect.forkScoped
     )
 
@@ -83,11 +147,10 @@ export class LiveEvents extends Effect.Service<LiveEvents>()("Tidebase/LiveEvent
     yield* flush.pipe(Effect.repeat(Schedule.spaced(NOTIFY_TICK)), Effect.forkScoped)
     yield* Effect.addFinalizer(() => flush)
 
-    // LISTEN is set up asynchronously; readers served before it would wait for the poll.
-    yield* notify(probe).pipe(
-      Effect.zipRight(Deferred.await(listening).pipe(Effect.timeout("100 millis"))),
-      Effect.retry({ times: 50 }),
-      Effect.orElse(() => Effect.logWarning("event listener not confirmed; live readers fall back to polling"))
+    // Readers served before LISTEN is in place would wait for the poll.
+    yield* Deferred.await(listening).pipe(
+      Effect.timeout("5 seconds"),
+      Effect.orElse(() => Effect.logWarning("event listener not connected yet; live readers poll until it is"))
     )
 
     const announce = (moves: ReadonlyArray<StreamMoved>) =>

@@ -18,7 +18,8 @@ export const fromJsonRow = <A>(row: Record<string, unknown>): A => {
 
 /** A `run_read` row: the wire Run plus the columns the wire does not show. */
 export type RunRow = Run & { readonly channels: unknown }
-export type StepRow = Step
+/** A `steps` row: the wire Step plus the run lease epoch it was started under. */
+export type StepRow = Step & { readonly runEpoch: number | null }
 
 export const toRunState = (row: RunRow): RunState => ({
   id: row.id,

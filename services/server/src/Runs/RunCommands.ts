@@ -48,6 +48,11 @@ export class RunCommands extends Effect.Service<RunCommands>()("Tidebase/RunComm
         return { ...run.run, leaseExpiresAt }
       })
 
+    const release = (cmd: Input<Domain.ReleaseRun>) =>
+      existing(cmd.runId, whole, (state, now) =>
+        Either.map(Domain.decideRelease(state, { ...cmd, now }), (events) =>
+          decided(events, (after) => ({ run: after.run!, released: events.length > 0 }))))
+
     const complete = (cmd: Input<Domain.CompleteRun>) =>
       existing(cmd.runId, whole, (state, now) =>
         Either.map(Domain.decideComplete(state, { ...cmd, now }), (events) => decided(events, (after) => after.run!)))
@@ -56,7 +61,7 @@ export class RunCommands extends Effect.Service<RunCommands>()("Tidebase/RunComm
       existing(cmd.runId, whole, (state, now) =>
         Either.map(Domain.decideFail(state, { ...cmd, now }), (events) => decided(events, (after) => after.run!)))
 
-    return { create, begin, heartbeat, complete, fail } as const
+    return { create, begin, heartbeat, release, complete, fail } as const
   }),
   dependencies: [RunCommandRunner.Default, RunLoader.Default]
 }) {}

@@ -16,11 +16,17 @@ const DETAIL = `select json_build_object(
   )::text as body
   from run_read r where r.id = $1`
 
+const CHECKPOINT_FIELDS = `'stepId', s.id, 'name', s.name, 'inputHash', s.input_hash, 'output', s.output, 'completedAt', ${iso("s.completed_at")}`
+/** A checkpoint a person gave (resolve `complete`) says who; the others carry no extra field. */
+const CHECKPOINT = `case when s.resolution = 'complete'
+    then json_build_object(${CHECKPOINT_FIELDS}, 'resolvedBy', s.resolved_by)
+    else json_build_object(${CHECKPOINT_FIELDS}) end`
+
 const CHECKPOINTS = `select json_build_object(
     'run', ${runJson("r")},
     'checkpoints', ${
   jsonArray(
-    `json_build_object('stepId', s.id, 'name', s.name, 'inputHash', s.input_hash, 'output', s.output, 'completedAt', ${iso("s.completed_at")})`,
+    CHECKPOINT,
     "(select * from steps where run_id = $1 and status = 'completed' order by seq) s"
   )
 }

@@ -54,6 +54,12 @@ export const RunsHttp = HttpApiBuilder.group(Api.TidebaseApi, "runs", (handlers)
           leaseMs: payload.leaseMs ?? settings.runLeaseMs
         }).pipe(Effect.map((run) => ({ run: wireRunFromState(run) })), wireErrors)
       )
+      .handle("release", ({ path, payload }) =>
+        commands.release({ runId: path.runId, fence: { leaseOwner: payload.leaseOwner, leaseEpoch: payload.leaseEpoch } }).pipe(
+          Effect.map(({ released, run }) => ({ run: wireRunFromState(run), released })),
+          wireErrors
+        )
+      )
       .handle("complete", ({ path, payload }) =>
         commands.complete({ runId: path.runId, result: payload.result ?? null, fence: fence(payload) }).pipe(
           Effect.map((run) => ({ run: wireRunFromState(run) })),

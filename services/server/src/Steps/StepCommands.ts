@@ -5,13 +5,21 @@ import { decided, RunCommandRunner } from "../Runs/RunCommandRunner.js"
 
 type Input<C> = Omit<C, "now">
 
+type Locked = { readonly action: "locked"; readonly step: Domain.StepState }
+
 type BeginStepReply =
-  | Exclude<Domain.StepBeginOutcome, { readonly action: "execute" }>
+  | Exclude<Domain.StepBeginOutcome, { readonly action: "execute" | "parked" }>
+  | Locked
   | { readonly action: "execute"; readonly step: Domain.StepState; readonly leaseOwner: string }
 
 type RecordStepReply =
-  | Exclude<Domain.StepRecordOutcome, { readonly action: "recorded" }>
+  | Exclude<Domain.StepRecordOutcome, { readonly action: "recorded" | "parked" }>
+  | Locked
   | { readonly action: "recorded"; readonly step: Domain.StepState }
+
+/** A parked step is answered like any step the caller may not run: `locked`, showing why. */
+const parked = (name: string, events: ReadonlyArray<Domain.RunEvent>): Decision<Locked> =>
+  decided(events, (after) => ({ action: "locked", step: after.steps.get(name)! }))
 
 /** Step commands: the hot path. Each decides on the run's head and the one step it names. */
 export class StepCommands extends Effect.Service<StepCommands>()("Tidebase/StepCommands", {
@@ -23,6 +31,8 @@ export class StepCommands extends Effect.Service<StepCommands>()("Tidebase/StepC
         Either.map(Domain.decideBeginStep(state, { ...cmd, now }), (outcome): Decision<BeginStepReply> =>
           outcome.action === "execute"
             ? decided(outcome.events, (after) => ({ action: "execute", step: after.steps.get(cmd.name)!, leaseOwner: outcome.leaseOwner }))
+            : outcome.action === "parked"
+            ? parked(cmd.name, outcome.events)
             : decided([], () => outcome)))
 
     const record = (cmd: Input<Domain.RecordStep>) =>
@@ -30,6 +40,8 @@ export class StepCommands extends Effect.Service<StepCommands>()("Tidebase/StepC
         Either.map(Domain.decideRecordStep(state, { ...cmd, now }), (outcome): Decision<RecordStepReply> =>
           outcome.action === "recorded"
             ? decided(outcome.events, (after) => ({ action: "recorded", step: after.steps.get(cmd.name)! }))
+            : outcome.action === "parked"
+            ? parked(cmd.name, outcome.events)
             : decided([], () => outcome)))
 
     const complete = (cmd: Input<Domain.CompleteStep>) =>

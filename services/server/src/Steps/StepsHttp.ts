@@ -9,6 +9,7 @@ import { RunQueries } from "../Runs/RunQueries.js"
 import { ServerSettings } from "../ServerSettings.js"
 import { StepCommands } from "./StepCommands.js"
 import { StepQueries } from "./StepQueries.js"
+import { ResolveStepCommand } from "./ResolveStep.js"
 
 const DEFAULT_PAGE = 100
 
@@ -28,6 +29,7 @@ export const StepsHttp = HttpApiBuilder.group(Api.TidebaseApi, "steps", (handler
     const steps = yield* StepQueries
     const runs = yield* RunQueries
     const settings = yield* ServerSettings
+    const resolver = yield* ResolveStepCommand
 
     return handlers
       .handle("list", ({ path, urlParams }) =>
@@ -86,6 +88,16 @@ export const StepsHttp = HttpApiBuilder.group(Api.TidebaseApi, "steps", (handler
           retryable: payload.retryable ?? false,
           resumeDecision: payload.resumeDecision
         }).pipe(Effect.map((step) => ({ step })), wireErrors)
+      )
+      .handle("resolve", ({ path, payload }) =>
+        resolver.resolveForWire({
+          runId: path.runId,
+          stepId: path.stepId,
+          action: payload.action,
+          output: payload.output ?? null,
+          actor: payload.actor,
+          reason: payload.reason ?? null
+        })
       )
   })
 )
