@@ -4,19 +4,25 @@ import { generateReport } from "./workflow.js"
 const url = process.env.TIDEBASE_URL ?? "http://localhost:7373"
 const resumeId = process.env.TIDEBASE_RUN_ID
 const failWrite = process.env.FAIL_WRITE === "1"
+const slowWrite = process.env.SLOW_WRITE === "1"
 const runId = resumeId ?? `report_${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`
 const topic = process.argv[2] ?? "durable AI agents"
 
 const tide = new Tidebase({ url })
-console.log(`${resumeId === undefined ? "Starting" : "Resuming"} run ${runId} on ${url}`)
+console.log(`${resumeId === undefined ? "Starting" : "Resuming"} run ${runId} on ${url} (pid ${process.pid})`)
 
 const executed: Array<string> = []
 let replayed: ReadonlyArray<string> = []
 const workflow = generateReport({
   failWrite,
+  slowWrite,
   onExecute: (step) => {
     executed.push(step)
     console.log(`  ▶ ${step}: executing`)
+    if (slowWrite && step === "write-report") {
+      console.log(`    (SLOW_WRITE=1: this takes a minute. Crash it for real: kill -9 ${process.pid}`)
+      console.log(`     then resume it: TIDEBASE_RUN_ID=${runId} npm run example)`)
+    }
   }
 })
 

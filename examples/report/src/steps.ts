@@ -31,8 +31,12 @@ export class WriterCrashed extends Error {
   override readonly name = "WriterCrashed"
 }
 
-export const writeReport = async (plan: Plan, sources: ReadonlyArray<Source>, options: { readonly fail: boolean }) => {
-  await work(100)
+export const writeReport = async (
+  plan: Plan,
+  sources: ReadonlyArray<Source>,
+  options: { readonly fail: boolean; readonly slow?: boolean }
+) => {
+  await work(options.slow === true ? 60_000 : 100)
   if (options.fail) throw new WriterCrashed("FAIL_WRITE=1: the writer crashed after two checkpoints")
   const body = sources.map((s) => `## ${s.section}\n${s.excerpt} (${s.url})`).join("\n\n")
   return `# ${plan.topic}\n\n${body}\n`

@@ -8,6 +8,8 @@ export interface ReportInput {
 export interface ReportOptions {
   /** Make write-report throw, after plan and fetch-sources are checkpointed. */
   readonly failWrite: boolean
+  /** Make write-report take a minute, long enough to kill the process in the middle of it. */
+  readonly slowWrite?: boolean
   /** Told each step as its function actually runs (replayed steps never call it). */
   readonly onExecute?: (step: string) => void
 }
@@ -22,6 +24,6 @@ export const generateReport = (options: ReportOptions) => async (run: WorkflowRu
   const sources = await run.step("fetch-sources", executing("fetch-sources", () => fetchSources(plan)))
   return run.step(
     "write-report",
-    executing("write-report", () => writeReport(plan, sources, { fail: options.failWrite }))
+    executing("write-report", () => writeReport(plan, sources, { fail: options.failWrite, slow: options.slowWrite === true }))
   )
 }

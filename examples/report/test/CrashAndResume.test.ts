@@ -1,7 +1,7 @@
 import { expect } from "@effect/vitest"
 import { Tidebase } from "@tidebase/sdk"
 import { Effect } from "effect"
-import { execFile } from "node:child_process"
+import { execFile, spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
 import { serverSuite, TestServer } from "../../../test/TestServer.js"
 
@@ -38,3 +38,31 @@ serverSuite("examples/report", (it) => {
       expect(started).toEqual(["plan", "fetch-sources", "write-report", "write-report"])
     }))
 })
+
+/** The example started as its own process, killed with SIGKILL once it says write-report is under way. */
+const killedInWriteReport = (env: Record<string, string>) =>
+  Effect.async<{ runId: string; stdout: string }>((resume) => {
+    const child = spawn(process.execPath, ["--import", "tsx", main], { env: { ...process.env, ...env } })
+    let stdout = ""
+    child.stdout.on("data", (chunk) => {
+      stdout += chunk
+      const pid = /kill -9 (\d+)/.exec(stdout)?.[1]
+      if (pid !== undefined && Number(pid) === child.pid) child.kill("SIGKILL")
+    })
+    child.on("exit", () => resume(Effect.succeed({ runId: /run (\S+) on/.exec(stdout)?.[1] ?? "", stdout })))
+  })
+
+serverSuite("examples/report, killed for real", (it) => {
+  it.effect("SLOW_WRITE=1 killed with kill -9 in write-report; TIDEBASE_RUN_ID resumes after the run lease and runs write-report again", () =>
+    Effect.gen(function*() {
+      const { url } = yield* TestServer
+      const killed = yield* killedInWriteReport({ TIDEBASE_URL: url, SLOW_WRITE: "1" })
+      expect(killed.stdout).toContain("write-report: executing")
+      expect(killed.runId).not.toBe("")
+
+      const resumed = yield* runExample({ TIDEBASE_URL: url, TIDEBASE_RUN_ID: killed.runId })
+      expect(resumed.code).toBe(0)
+      expect(resumed.stdout).toContain("Replayed from checkpoints: plan, fetch-sources")
+      expect(resumed.stdout).toContain("Executed: write-report")
+    }))
+}, { runLeaseMs: 2_000 })

@@ -9,7 +9,8 @@ import {
   RunCancelled,
   RunNotFound,
   StepNotFound,
-  StepNotResolvable
+  StepNotResolvable,
+  WorkflowMismatch
 } from "./Errors.js"
 import { Checkpoint, Event, Run, RunDetail, Step } from "./Models.js"
 import * as P from "./Payloads.js"
@@ -51,6 +52,7 @@ export class RunsGroup extends HttpApiGroup.make("runs")
       .addError(RunNotFound)
       .addError(RunCancelled)
       .addError(LeaseHeld)
+      .addError(WorkflowMismatch)
   )
   .add(
     HttpApiEndpoint.post("heartbeat", "/runs/:runId/heartbeat")

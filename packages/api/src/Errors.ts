@@ -61,6 +61,16 @@ export class LeaseHeld extends Schema.TaggedError<LeaseHeld>()("LeaseHeld", {
   static readonly of = (leaseOwner: string) => new LeaseHeld({ error: `run is leased by ${leaseOwner}`, leaseOwner })
 }
 
+/** Extension: `begin` named a workflow other than the run's. */
+export class WorkflowMismatch extends Schema.TaggedError<WorkflowMismatch>()("WorkflowMismatch", {
+  error: Schema.String,
+  code: code("workflow_mismatch"),
+  run: Run
+}, HttpApiSchema.annotations({ status: 409 })) {
+  static readonly of = (run: Run, workflowName: string) =>
+    new WorkflowMismatch({ error: `run ${run.id} belongs to workflow ${run.workflowName}, not ${workflowName}`, run })
+}
+
 export class LeaseLost extends Schema.TaggedError<LeaseLost>()("LeaseLost", {
   error: Schema.String,
   code: code("lease_lost"),

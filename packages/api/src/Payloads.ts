@@ -31,7 +31,11 @@ export const CreateRunPayload = orEmptyBody(Schema.Struct({
   channels: Schema.optional(Schema.Unknown)
 }))
 
-export const BeginRunPayload = orEmptyBody(Schema.Struct({ leaseMs: Schema.optional(LeaseMs) }))
+export const BeginRunPayload = orEmptyBody(Schema.Struct({
+  leaseMs: Schema.optional(LeaseMs),
+  /** Extension: the workflow the caller runs; a run of another is refused (409 workflow_mismatch), nothing written. */
+  workflowName: Schema.optional(Name)
+}))
 export const WorkerHeaders = Schema.Struct({ "x-tidebase-worker": Schema.optional(Name) })
 
 export const HeartbeatPayload = Schema.Struct({

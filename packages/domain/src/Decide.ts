@@ -1,5 +1,5 @@
 import { Either } from "effect"
-import { LeaseHeld, LeaseLost, RunAlreadyCompleted, RunCancelled, RunNotFound, StepNotFound } from "./Errors.js"
+import { LeaseHeld, LeaseLost, RunAlreadyCompleted, RunCancelled, RunNotFound, StepNotFound, WorkflowMismatch } from "./Errors.js"
 import { RunStarted, RunCompleted, RunCreated, RunFailed, RunReleased, StepCompleted, StepFailed, StepStarted } from "./Events.js"
 import type { RunEvent } from "./Events.js"
 import { finalFailureDecision, normaliseResumeContract, statusForDecision } from "./ResumeContract.js"
@@ -52,17 +52,26 @@ export const decideCreate = (state: RunAggregate, cmd: CreateRun): ReadonlyArray
       })
     ]
 
+/** The failure class of a run a person failed (step resolve `fail`): final, unlike other failures. */
+export const MANUAL_FAIL = "manual_fail"
+
 export interface BeginRun {
   readonly runId: string
+  /** The workflow the caller runs, when it names one: a run of another is refused before anything is written. */
+  readonly workflowName?: string | undefined
   readonly leaseOwner: string
   readonly leaseMs: number
   readonly now: number
 }
 
 export const decideBegin = (state: RunAggregate, cmd: BeginRun) =>
-  Either.flatMap(requireRun(state, cmd.runId), (run): Either.Either<ReadonlyArray<RunEvent>, RunCancelled | LeaseHeld> => {
+  Either.flatMap(requireRun(state, cmd.runId), (run): Either.Either<ReadonlyArray<RunEvent>, RunCancelled | LeaseHeld | WorkflowMismatch> => {
+    if (cmd.workflowName !== undefined && cmd.workflowName !== run.workflowName) {
+      return Either.left(new WorkflowMismatch({ run, workflowName: cmd.workflowName }))
+    }
     if (run.status === "cancelled") return Either.left(new RunCancelled({ run }))
-    if (run.status === "completed") return Either.right([])
+    // Final runs are handed back as they are: a completed one's result is the answer, a failed-for-good one stays failed.
+    if (run.status === "completed" || (run.status === "failed" && run.failureClass === MANUAL_FAIL)) return Either.right([])
     if (run.leaseOwner !== null && run.leaseOwner !== cmd.leaseOwner && isLive(run.leaseExpiresAt, cmd.now)) {
       return Either.left(new LeaseHeld({ leaseOwner: run.leaseOwner }))
     }

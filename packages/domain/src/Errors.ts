@@ -13,5 +13,7 @@ export class LeaseLost extends Data.TaggedError("LeaseLost")<{
 /** A completed run is final: it takes no new steps. */
 export class RunAlreadyCompleted extends Data.TaggedError("RunAlreadyCompleted")<{ readonly run: RunState }> {}
 export class StepNotFound extends Data.TaggedError("StepNotFound")<{ readonly stepId: string }> {}
+/** The caller runs another workflow than the run was created for. */
+export class WorkflowMismatch extends Data.TaggedError("WorkflowMismatch")<{ readonly run: RunState; readonly workflowName: string }> {}
 
-export type DomainError = RunNotFound | RunCancelled | RunAlreadyCompleted | LeaseHeld | LeaseLost | StepNotFound
+export type DomainError = RunNotFound | RunCancelled | RunAlreadyCompleted | LeaseHeld | LeaseLost | StepNotFound | WorkflowMismatch

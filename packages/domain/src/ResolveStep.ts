@@ -1,5 +1,5 @@
 import { Data, Either } from "effect"
-import { findStep } from "./Decide.js"
+import { findStep, MANUAL_FAIL } from "./Decide.js"
 import { RunAlreadyCompleted, RunCancelled, RunNotFound, StepNotFound } from "./Errors.js"
 import { RunFailed, StepResolved } from "./Events.js"
 import type { RunEvent, StepResolution } from "./Events.js"
@@ -21,7 +21,6 @@ export interface ResolveStep {
   readonly now: number
 }
 
-export const MANUAL_FAIL = "manual_fail"
 
 /** A failure waits for a person in these statuses, until someone resolves it once. */
 export const isResolvable = (step: StepState) =>

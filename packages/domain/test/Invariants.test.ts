@@ -102,9 +102,11 @@ describe("folding decided events", () => {
             const later = next.steps.get(stepName)!
             if (step.status === "completed") expect(later).toBe(step)
             expect(later.attempt).toBeGreaterThanOrEqual(step.attempt)
-            // A second grant of a step lease only ever follows an expired or released one, or
-            // goes to the live lease's own owner (WIRE.md: the owner is the unit of exclusion).
-            if (later.attempt > step.attempt && step.status === "running" && isLive(step.leaseExpiresAt, now)) {
+            // A second grant of a step lease only ever follows an expired or released one, or one
+            // abandoned by a newer run lease epoch, or goes to the live lease's own owner (WIRE.md:
+            // the owner is the unit of exclusion).
+            const abandoned = step.runEpoch !== null && step.runEpoch < before.attempt
+            if (later.attempt > step.attempt && step.status === "running" && isLive(step.leaseExpiresAt, now) && !abandoned) {
               expect(later.leaseOwner).toBe(step.leaseOwner)
             }
           }

@@ -35,6 +35,18 @@ export class StepLockedError extends Data.TaggedError("StepLockedError")<{
   }
 }
 
+/** A person failed the run for good (a step resolved with `fail`): no invocation runs it again. */
+export class RunFailedError extends Data.TaggedError("RunFailedError")<{
+  readonly runId: string
+  readonly failureClass: string | null
+  readonly error: unknown
+}> {
+  override get message() {
+    const reason = (this.error as { readonly message?: unknown } | null)?.message
+    return `run ${this.runId} failed for good (${this.failureClass ?? "failed"})${typeof reason === "string" ? `: ${reason}` : ""}`
+  }
+}
+
 /** Another worker took the run over; this one's writes are fenced off. */
 export class LeaseLostError extends Data.TaggedError("LeaseLostError")<{
   readonly runId: string
@@ -135,6 +147,7 @@ export class UnserializableOutput extends Data.TaggedError("UnserializableOutput
 
 export type WorkflowError =
   | RunCancelledError
+  | RunFailedError
   | InputMismatchError
   | StepLockedError
   | LeaseLostError

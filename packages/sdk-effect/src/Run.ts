@@ -3,7 +3,7 @@ import { newRunId } from "@tidebase/domain"
 import { Cause, Effect, Either, Exit, Fiber, Option, Schema } from "effect"
 import { errorJson } from "./ErrorJson.js"
 import type { WorkflowError } from "./Errors.js"
-import { RunCancelledError, WorkflowMismatch } from "./Errors.js"
+import { RunCancelledError, RunFailedError, WorkflowMismatch } from "./Errors.js"
 import { acquireRunLease, keepLeaseAlive, releaseLease } from "./RunLease.js"
 import type { RunLease } from "./RunLease.js"
 import { request } from "./Request.js"
@@ -67,10 +67,8 @@ const mismatch = (run: WireRun, workflowName: string) =>
  * Checkpoints never change once written, so reading them while the lease is being taken is
  * safe: a step completed after the read is still answered `return` by steps/begin. After
  * waiting out another invocation's lease they are read again, since it may have added some.
- *
- * A run of another workflow is refused (`WorkflowMismatch`) before its body runs: as soon as
- * the read shows it, the begin stops waiting for that workflow's lease, and a lease the begin
- * took anyway goes straight back.
+ * The server refuses to begin a run of another workflow (`WorkflowMismatch`), at once and
+ * without writing anything.
  */
 const beginWithCheckpoints = (
   client: Client,
@@ -81,28 +79,11 @@ const beginWithCheckpoints = (
   mayHaveSteps: boolean
 ) =>
   Effect.gen(function*() {
-    let foreign: WireRun | undefined
-    const begin = ((args) =>
-      Effect.suspend(() =>
-        // Not one of begin's own errors: it ends the lease wait, and is raised again below.
-        foreign === undefined ? client.runs.begin(args) : Effect.fail(mismatch(foreign, workflowName)) as never
-      )) as Client["runs"]["begin"]
-    const read = request(client.runs.checkpoints({ path: { runId } }), { runId }).pipe(
-      Effect.map(({ checkpoints, run }) => {
-        if (run.workflowName !== workflowName) foreign = run
-        return checkpoints
-      })
-    )
     // Both settle before either's failure counts: aborting the sibling request would only cost the server work.
     const [begun, prefetch] = yield* Effect.all([
-      acquireRunLease({ ...client, runs: { ...client.runs, begin } }, runId, owner, options.leaseMs),
-      mayHaveSteps ? read : Effect.succeed([])
+      acquireRunLease(client, workflowName, runId, owner, options.leaseMs),
+      mayHaveSteps ? readCheckpoints(client, runId) : Effect.succeed([])
     ], { concurrency: 2, mode: "either" })
-    const other = foreign ?? (Either.isRight(begun) && begun.right.run.workflowName !== workflowName ? begun.right.run : undefined)
-    if (other !== undefined) {
-      if (Either.isRight(begun) && begun.right.lease !== null) yield* releaseLease(client, begun.right.lease)
-      return yield* mismatch(other, workflowName)
-    }
     const { lease, run, waited } = yield* begun
     // The read can lose a race with a concurrent create that the begin won.
     const prefetched = Either.isRight(prefetch) ? prefetch.right : yield* readCheckpoints(client, runId)
@@ -157,9 +138,11 @@ const createPayload = (options: RunOptions<any>) => ({
 const readCheckpoints = (client: Client, runId: string) =>
   Effect.map(request(client.runs.checkpoints({ path: { runId } }), { runId }), ({ checkpoints }) => checkpoints)
 
-/** Begin hands back a completed run as is: its stored result is the answer. */
-const storedResult = <A>(options: RunOptions<A>, run: WireRun) =>
-  options.result === undefined
+/** Begin hands back a final run as is: a completed one's stored result is the answer, a failed-for-good one fails. */
+const storedResult = <A>(options: RunOptions<A>, run: WireRun): Effect.Effect<A, RunFailedError> =>
+  run.status === "failed"
+    ? Effect.fail(new RunFailedError({ runId: run.id, failureClass: run.failureClass, error: run.error }))
+    : options.result === undefined
     ? Effect.succeed(run.result as A)
     : Effect.orDie(Schema.decodeUnknown(options.result)(run.result))
 

@@ -1,6 +1,7 @@
 import type { Run as WireRun } from "@tidebase/api"
 import type { Context } from "effect"
 import { Effect, Schedule } from "effect"
+import { WorkflowMismatch } from "./Errors.js"
 import { request } from "./Request.js"
 import type { TidebaseClient } from "./TidebaseClient.js"
 
@@ -19,20 +20,22 @@ const leaseWait = Schedule.exponential("20 millis").pipe(Schedule.union(Schedule
 /**
  * Begin the run as `owner`. While another invocation's lease is live, wait and try
  * again: it will complete the run (whose stored result is then the answer) or let the lease go.
- * A completed run yields no lease.
+ * A completed run yields no lease; a run of another workflow is refused before anything is written.
  */
-export const acquireRunLease = (client: Client, runId: string, owner: string, leaseMs: number | undefined) => {
+export const acquireRunLease = (client: Client, workflowName: string, runId: string, owner: string, leaseMs: number | undefined) => {
   let attempts = 0
   return Effect.suspend(() => (attempts++, request(
     client.runs.begin({
       path: { runId },
       headers: { "x-tidebase-worker": owner },
-      payload: leaseMs === undefined ? {} : { leaseMs }
+      payload: leaseMs === undefined ? { workflowName } : { workflowName, leaseMs }
     }),
     { runId }
   ))).pipe(
     Effect.retry({ schedule: leaseWait, while: (e) => e._tag === "LeaseHeld" }),
     Effect.catchTag("LeaseHeld", Effect.die),
+    Effect.catchTag("WorkflowMismatch", (e) =>
+      Effect.fail(new WorkflowMismatch({ runId, workflowName, runWorkflowName: e.run.workflowName }))),
     Effect.map(({ leaseOwner, run }) => ({
       run,
       /** Another invocation held the run first, so it may have checkpointed more since. */

@@ -4,6 +4,7 @@ export {
   InputMismatchError,
   LeaseLostError,
   RunCancelledError,
+  RunFailedError,
   RunNotFoundError,
   StepLockedError,
   StepNotResolvableError,

@@ -44,10 +44,11 @@ serverSuite("@tidebase/sdk mistakes", (it) => {
       expect(running(detail)).toEqual([])
     }))
 
-  it.effect("running an existing run as another workflow throws WorkflowMismatch before its body runs, and gives back any lease its begin took", () =>
+  it.effect("running an existing run as another workflow throws WorkflowMismatch before its body runs, and writes nothing to the run", () =>
     withTide(async (tide) => {
       const runId = newRunId()
       await rejection(() => tide.run("report", { runId }, (run) => run.step("plan", () => { throw new Crash("down") })))
+      const eventsBefore = (await tide.runs.get(runId)).events.length
       let bodies = 0
       const error = await rejection(() => tide.run("summary", { runId }, () => bodies++))
       expect(error).toBeInstanceOf(WorkflowMismatch)
@@ -55,10 +56,11 @@ serverSuite("@tidebase/sdk mistakes", (it) => {
       expect((error as Error).message).toContain(`belongs to workflow "report"`)
       expect(bodies).toBe(0)
       const after = await tide.runs.get(runId)
-      expect(after.run).toMatchObject({ workflowName: "report", leaseOwner: null })
+      expect(after.run).toMatchObject({ workflowName: "report", status: "failed", leaseOwner: null })
+      expect(after.events).toHaveLength(eventsBefore)
       expect(after.steps.map((s) => [s.name, s.status])).toEqual([["plan", "failed"]])
 
-      // The lease the mismatched begin took went straight back: the real workflow resumes at once.
+      // The mismatched begin took no lease: the real workflow resumes at once.
       const started = Date.now()
       expect(await tide.run("report", { runId, leaseMs: 30_000 }, (run) => run.step("plan", () => "outline"))).toBe("outline")
       expect(Date.now() - started).toBeLessThan(5_000)

@@ -1,5 +1,5 @@
 import { expect } from "@effect/vitest"
-import { StepLockedError, StepNotResolvableError } from "@tidebase/sdk"
+import { RunFailedError, StepLockedError, StepNotResolvableError } from "@tidebase/sdk"
 import type { Tidebase } from "@tidebase/sdk"
 import { serverSuite } from "../../../test/TestServer.js"
 import { Crash, eventsOfType, newRunId, rejection, withTide } from "./Harness.js"
@@ -63,18 +63,21 @@ serverSuite("@tidebase/sdk steps.resolve", (it) => {
       expect(detail.steps[0]).toMatchObject({ status: "completed", attempt: 2, resolution: "retry", resolvedBy: "ops" })
     }))
 
-  it.effect("fail: the run fails for good, and re-invoking it never runs the step again", () =>
+  it.effect("fail: the run fails for good; re-invoking it throws RunFailedError, never runs the step again and leaves the run as the person failed it", () =>
     withTide(async (tide) => {
       const { calls, invoke, runId, stepId } = await parkedWrite(tide)
       const { run } = await tide.steps.resolve(runId, stepId, { action: "fail", actor: "ops", reason: "duplicate order" })
       expect(run).toMatchObject({ status: "failed", failureClass: "manual_fail" })
 
+      const eventsBefore = (await tide.runs.get(runId)).events.length
       calls.fail = false
-      const locked = await rejection(invoke)
-      expect(locked).toBeInstanceOf(StepLockedError)
-      expect(locked).toMatchObject({ step: "send", resumeDecision: "fail_hard" })
+      const refused = await rejection(invoke)
+      expect(refused).toBeInstanceOf(RunFailedError)
+      expect(refused).toMatchObject({ runId, failureClass: "manual_fail" })
       expect(calls.sends).toBe(1)
-      expect((await tide.runs.get(runId)).run.status).toBe("failed")
+      const after = await tide.runs.get(runId)
+      expect(after.run).toMatchObject({ status: "failed", failureClass: "manual_fail", leaseOwner: null })
+      expect(after.events).toHaveLength(eventsBefore)
     }))
 
   it.effect("a step that awaits no decision is refused with StepNotResolvableError naming why", () =>

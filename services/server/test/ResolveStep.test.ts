@@ -106,7 +106,7 @@ serverSuite("a human resolves a parked step", (it) => {
       expect((yield* eventTypes(api, runId)).slice(-3)).toEqual(["step.resolved", "run.started", "run.completed"])
     }))
 
-  it.effect("fail: the run fails for good with failureClass manual_fail, and a later invocation cannot pass the step", () =>
+  it.effect("fail: the run fails for good with failureClass manual_fail; a later begin gets no lease and no worker can pass the step", () =>
     Effect.gen(function*() {
       const api = http((yield* TestServer).url)
       const { runId, stepId } = yield* parkedStep(api)
@@ -120,8 +120,10 @@ serverSuite("a human resolves a parked step", (it) => {
       })
       expect((yield* eventTypes(api, runId)).slice(-2)).toEqual(["step.resolved", "run.failed"])
 
-      // v0.6: begin leases a failed run again; the step itself stays failed hard.
-      const fence = yield* begin(api, runId, "worker-b")
+      // Unlike other failed runs (which v0.6 lets begin lease again), this one is handed back as it is.
+      const begun = yield* api.post(`/runs/${runId}/begin`, {}, { "x-tidebase-worker": "worker-b" })
+      expect(begun.body).toMatchObject({ leaseOwner: null, run: { status: "failed", failureClass: "manual_fail", leaseOwner: null } })
+      const fence = { leaseOwner: "worker-b" }
       const locked = yield* api.post(`/runs/${runId}/steps/begin`, { name: "send-email", inputHash: "h", ...fence })
       expect(locked.body).toMatchObject({ action: "locked", step: { status: "failed", resumeDecision: "fail_hard" } })
       const record = yield* api.post(`/runs/${runId}/steps/checkpoint`, { name: "send-email", inputHash: "h", output: "x", ...fence })

@@ -8,6 +8,7 @@ type ApiErrorOf<E extends DomainError> = E extends { _tag: "RunNotFound" } ? Api
   : E extends { _tag: "RunAlreadyCompleted" } ? Api.RunAlreadyCompleted
   : E extends { _tag: "LeaseHeld" } ? Api.LeaseHeld
   : E extends { _tag: "LeaseLost" } ? Api.LeaseLost
+  : E extends { _tag: "WorkflowMismatch" } ? Api.WorkflowMismatch
   : Api.StepNotFound
 
 const toApiError = (e: DomainError) => {
@@ -26,6 +27,8 @@ const toApiError = (e: DomainError) => {
     }
     case "StepNotFound":
       return Api.StepNotFound.of(e.stepId)
+    case "WorkflowMismatch":
+      return Api.WorkflowMismatch.of(wireRunFromState(e.run), e.workflowName)
   }
 }
 

@@ -40,6 +40,7 @@ export const RunsHttp = HttpApiBuilder.group(Api.TidebaseApi, "runs", (handlers)
       .handle("begin", ({ headers, path, payload }) =>
         commands.begin({
           runId: path.runId,
+          workflowName: payload.workflowName,
           leaseOwner: headers["x-tidebase-worker"] ?? newLeaseOwner(),
           leaseMs: payload.leaseMs ?? settings.runLeaseMs
         }).pipe(
