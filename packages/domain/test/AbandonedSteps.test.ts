@@ -2,36 +2,16 @@ import { describe, expect, it } from "@effect/vitest"
 import { Either } from "effect"
 import * as D from "../src/index.js"
 
-const T0 = Date.parse("2026-01-01T00:00:00Z")
+import { beginStepCommand, created, T0 } from "./Fixtures.js"
+
 const STEP_LEASE = 60_000
 const RUN_LEASE = 1_000
-
-const created = D.fold(D.decideCreate(D.emptyAggregate, {
-  runId: "run_1",
-  workflowName: "wf",
-  input: {},
-  metadata: {},
-  recoveryWebhook: null,
-  channels: null,
-  now: T0
-}))
 
 const begun = (state: D.RunAggregate, leaseOwner: string, now: number) =>
   D.fold(Either.getOrThrow(D.decideBegin(state, { runId: "run_1", leaseOwner, leaseMs: RUN_LEASE, now })), state)
 
 const beginStep = (state: D.RunAggregate, fence: D.Fence | undefined, options: unknown, now: number) =>
-  Either.getOrThrow(D.decideBeginStep(state, {
-    runId: "run_1",
-    name: "send",
-    inputHash: "h1",
-    input: null,
-    options,
-    fence,
-    generatedOwner: "generated",
-    newStepId: "step_1",
-    leaseMs: STEP_LEASE,
-    now
-  }))
+  Either.getOrThrow(D.decideBeginStep(state, beginStepCommand({ name: "send", options, fence, leaseMs: STEP_LEASE, now })))
 
 const executed = (state: D.RunAggregate, outcome: D.StepBeginOutcome) => {
   if (outcome.action !== "execute") throw new Error(`expected execute, got ${outcome.action}`)

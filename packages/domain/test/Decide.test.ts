@@ -2,40 +2,13 @@ import { describe, expect, it } from "@effect/vitest"
 import { Either } from "effect"
 import * as D from "../src/index.js"
 
-const T0 = Date.parse("2026-01-01T00:00:00Z")
-
-const created = D.fold(
-  D.decideCreate(D.emptyAggregate, {
-    runId: "run_1",
-    workflowName: "wf",
-    input: {},
-    metadata: {},
-    recoveryWebhook: null,
-    channels: null,
-    now: T0
-  })
-)
-
-const apply = (state: D.RunAggregate, decided: Either.Either<ReadonlyArray<D.RunEvent>, unknown>) =>
-  D.fold(Either.getOrThrow(decided), state)
+import { apply, beginStepCommand, created, T0 } from "./Fixtures.js"
 
 const begun = (state: D.RunAggregate, leaseOwner: string, now = T0) =>
   apply(state, D.decideBegin(state, { runId: "run_1", leaseOwner, leaseMs: 1000, now }))
 
 const beginStep = (state: D.RunAggregate, overrides: Partial<D.BeginStep> = {}) =>
-  Either.getOrThrow(D.decideBeginStep(state, {
-    runId: "run_1",
-    name: "plan",
-    inputHash: "h1",
-    input: null,
-    options: {},
-    fence: undefined,
-    generatedOwner: "gen",
-    newStepId: "step_1",
-    leaseMs: 1000,
-    now: T0,
-    ...overrides
-  }))
+  Either.getOrThrow(D.decideBeginStep(state, beginStepCommand(overrides)))
 
 describe("run decisions", () => {
   it("creating an existing run id decides nothing, so one id never makes two runs", () => {

@@ -2,21 +2,13 @@ import { describe, expect, it } from "@effect/vitest"
 import { Either } from "effect"
 import * as D from "../src/index.js"
 
-const T0 = Date.parse("2026-01-01T00:00:00Z")
-
-const apply = (state: D.RunAggregate, decided: Either.Either<ReadonlyArray<D.RunEvent>, unknown>) =>
-  D.fold(Either.getOrThrow(decided), state)
-
-const created = D.fold(D.decideCreate(D.emptyAggregate, {
-  runId: "run_1", workflowName: "wf", input: {}, metadata: {}, recoveryWebhook: null, channels: null, now: T0
-}))
+import { apply, beginStepCommand, created, T0 } from "./Fixtures.js"
 
 /** An unkeyed external write that failed for good: parked in manual_review. */
 const parked = (() => {
-  const begun = Either.getOrThrow(D.decideBeginStep(created, {
-    runId: "run_1", name: "send", inputHash: "h", input: null, options: { sideEffects: ["write"] },
-    fence: undefined, generatedOwner: "w", newStepId: "step_1", leaseMs: 1000, now: T0
-  }))
+  const begun = Either.getOrThrow(D.decideBeginStep(created, beginStepCommand({
+    name: "send", inputHash: "h", options: { sideEffects: ["write"] }, generatedOwner: "w"
+  })))
   if (begun.action !== "execute") throw new Error("expected execute")
   const started = D.fold(begun.events, created)
   return apply(started, D.decideFailStep(started, {
@@ -33,10 +25,7 @@ describe("resolving a parked step", () => {
   it("retry makes the step executable again: begin answers execute at attempt + 1", () => {
     const retried = apply(parked, resolve(parked, "retry"))
     expect(retried.steps.get("send")).toMatchObject({ status: "failed_retryable", resolution: "retry", resolvedBy: "alice" })
-    const again = Either.getOrThrow(D.decideBeginStep(retried, {
-      runId: "run_1", name: "send", inputHash: "h", input: null, options: {}, fence: undefined, generatedOwner: "w2",
-      newStepId: "unused", leaseMs: 1000, now: T0 + 2
-    }))
+    const again = Either.getOrThrow(D.decideBeginStep(retried, beginStepCommand({ name: "send", inputHash: "h", generatedOwner: "w2", newStepId: "unused", now: T0 + 2 })))
     expect(again.action).toBe("execute")
     const restarted = D.fold(again.action === "execute" ? again.events : [], retried).steps.get("send")
     expect(restarted).toMatchObject({ id: "step_1", attempt: 2, status: "running", resolution: "retry" })
@@ -45,10 +34,7 @@ describe("resolving a parked step", () => {
   it("complete records the output as the checkpoint, which begin then returns", () => {
     const completed = apply(parked, resolve(parked, "complete"))
     expect(completed.steps.get("send")).toMatchObject({ status: "completed", output: "given", resolution: "complete" })
-    const replay = Either.getOrThrow(D.decideBeginStep(completed, {
-      runId: "run_1", name: "send", inputHash: "h", input: null, options: {}, fence: undefined, generatedOwner: "w2",
-      newStepId: "unused", leaseMs: 1000, now: T0 + 2
-    }))
+    const replay = Either.getOrThrow(D.decideBeginStep(completed, beginStepCommand({ name: "send", inputHash: "h", generatedOwner: "w2", newStepId: "unused", now: T0 + 2 })))
     expect(replay).toMatchObject({ action: "return", step: { output: "given" } })
   })
 
@@ -63,10 +49,9 @@ describe("resolving a parked step", () => {
   it("a step resolves once per failure; a new failure clears the decision", () => {
     const retried = apply(parked, resolve(parked, "retry"))
     expect(tag(resolve(retried, "complete"))).toBe("StepNotResolvable")
-    const rebegun = Either.getOrThrow(D.decideBeginStep(retried, {
-      runId: "run_1", name: "send", inputHash: "h", input: null, options: { sideEffects: ["write"] }, fence: undefined, generatedOwner: "w2",
-      newStepId: "unused", leaseMs: 1000, now: T0 + 2
-    }))
+    const rebegun = Either.getOrThrow(D.decideBeginStep(retried, beginStepCommand({
+      name: "send", inputHash: "h", options: { sideEffects: ["write"] }, generatedOwner: "w2", newStepId: "unused", now: T0 + 2
+    })))
     const running = D.fold(rebegun.action === "execute" ? rebegun.events : [], retried)
     const refailed = apply(running, D.decideFailStep(running, {
       runId: "run_1", stepId: "step_1", fence: { leaseOwner: "w2" }, error: "again", retryable: false, resumeDecision: undefined, now: T0 + 3
