@@ -52,7 +52,7 @@ const CommandsLive = Layer.mergeAll(
  * and a `PgPool`, provides the listening `HttpServer` (its address tells tests which port it got).
  */
 export const HttpServerLive = (config: ServerConfig) =>
-  HttpApiBuilder.serve((app) => config.accessLog ? accessLog(HttpMiddleware.cors()(app)) : HttpMiddleware.cors()(app)).pipe(
+  HttpApiBuilder.serve((app) => config.accessLog ? accessLog(config.logFormat)(HttpMiddleware.cors()(app)) : HttpMiddleware.cors()(app)).pipe(
     // Listening comes after everything else is built: a connection accepted is one that can be served.
     Layer.provideMerge(NodeHttpServer.layer(createHttpServer, { port: config.port, host: config.host })),
     Layer.provide(WireFailuresMiddleware),
