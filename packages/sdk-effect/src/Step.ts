@@ -16,6 +16,7 @@ import {
   claimStepName,
   completeStep,
   failStep,
+  releaseStepName,
   replayedSync,
   stepIdentity,
   unserializableOutput
@@ -82,7 +83,8 @@ export const executeStep = <A, E, R>(
   name: string,
   options: StepOptions<A, E | StepTimeoutError>,
   effect: Effect.Effect<A, E, R>
-): Effect.Effect<A, StepError<E>, R> => execute(run, name, options, hashOf(options), effect)
+): Effect.Effect<A, StepError<E>, R> =>
+  Effect.onError(execute(run, name, options, hashOf(options), effect), () => Effect.sync(() => releaseStepName(run, name)))
 
 const withTimeout = <A, E, R>(name: string, options: StepOptions<A, any>, effect: Effect.Effect<A, E, R>) => {
   if (options.timeout === undefined) return effect as Effect.Effect<A, E | StepTimeoutError, R>

@@ -55,6 +55,11 @@ export const claimStepName = (run: RunContext, name: string): DuplicateStepName 
   return undefined
 }
 
+/** A step that failed leaves no result under its name: calling it again (a retry around it) is not a duplicate. */
+export const releaseStepName = (run: RunContext, name: string) => {
+  claimedNames.get(run)?.delete(name)
+}
+
 /** Refuses an output that would not read back as itself, before anything is written. */
 export const unserializableOutput = (run: RunContext, name: string, output: unknown): UnserializableOutput | undefined => {
   const found = findUnfaithfulJson(output)

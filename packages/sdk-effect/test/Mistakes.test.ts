@@ -72,6 +72,19 @@ serverSuite("@tidebase/effect mistakes", (it) => it.layer(TidebaseTest)((it) => 
       expect(run.steps.map((s) => [s.name, s.status, s.output])).toEqual([["page", "completed", 1]])
     }))
 
+  it.effect("a step that failed may be called again under its name (a retry around it), and its second run is recorded", () =>
+    Effect.gen(function*() {
+      const runId = newRunId()
+      let attempts = 0
+      const result = yield* Workflow.run("retried-around", { runId }, () =>
+        Workflow.step("flaky", Effect.suspend(() => ++attempts === 1 ? Effect.fail("first time") : Effect.succeed(attempts))).pipe(
+          Effect.retry({ times: 1 })
+        ))
+      expect(result).toBe(2)
+      const run = yield* detail(runId)
+      expect(run.steps.map((s) => [s.name, s.status, s.output])).toEqual([["flaky", "completed", 2]])
+    }))
+
   it.effect("an output Schema's encoded form is what is checked: a BigInt it leaves in place is refused before any write", () =>
     Effect.gen(function*() {
       const runId = newRunId()
