@@ -13,7 +13,9 @@ export class LeaseLost extends Data.TaggedError("LeaseLost")<{
 /** A completed run is final: it takes no new steps. */
 export class RunAlreadyCompleted extends Data.TaggedError("RunAlreadyCompleted")<{ readonly run: RunState }> {}
 export class StepNotFound extends Data.TaggedError("StepNotFound")<{ readonly stepId: string }> {}
+/** The step awaits no decision: it is not parked, or a person already resolved this failure. */
+export class StepNotResolvable extends Data.TaggedError("StepNotResolvable")<{ readonly step: StepState }> {}
 /** The caller runs another workflow than the run was created for. */
 export class WorkflowMismatch extends Data.TaggedError("WorkflowMismatch")<{ readonly run: RunState; readonly workflowName: string }> {}
 
-export type DomainError = RunNotFound | RunCancelled | RunAlreadyCompleted | LeaseHeld | LeaseLost | StepNotFound | WorkflowMismatch
+export type DomainError = RunNotFound | RunCancelled | RunAlreadyCompleted | LeaseHeld | LeaseLost | StepNotFound | WorkflowMismatch | StepNotResolvable

@@ -1,12 +1,9 @@
-import { Data, Either } from "effect"
+import { Either } from "effect"
 import { findStep, MANUAL_FAIL } from "./Decide.js"
-import { RunAlreadyCompleted, RunCancelled, RunNotFound, StepNotFound } from "./Errors.js"
+import { RunAlreadyCompleted, RunCancelled, RunNotFound, StepNotFound, StepNotResolvable } from "./Errors.js"
 import { RunFailed, StepResolved } from "./Events.js"
 import type { RunEvent, StepResolution } from "./Events.js"
 import type { RunAggregate, StepState } from "./Run.js"
-
-/** The step awaits no decision: it is not parked, or a person already resolved this failure. */
-export class StepNotResolvable extends Data.TaggedError("StepNotResolvable")<{ readonly step: StepState }> {}
 
 export type ResolveStepError = RunNotFound | RunCancelled | RunAlreadyCompleted | StepNotFound | StepNotResolvable
 

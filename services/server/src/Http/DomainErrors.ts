@@ -9,6 +9,7 @@ type ApiErrorOf<E extends DomainError> = E extends { _tag: "RunNotFound" } ? Api
   : E extends { _tag: "LeaseHeld" } ? Api.LeaseHeld
   : E extends { _tag: "LeaseLost" } ? Api.LeaseLost
   : E extends { _tag: "WorkflowMismatch" } ? Api.WorkflowMismatch
+  : E extends { _tag: "StepNotResolvable" } ? Api.StepNotResolvable
   : Api.StepNotFound
 
 const toApiError = (e: DomainError) => {
@@ -27,6 +28,8 @@ const toApiError = (e: DomainError) => {
     }
     case "StepNotFound":
       return Api.StepNotFound.of(e.stepId)
+    case "StepNotResolvable":
+      return Api.StepNotResolvable.of(e.step)
     case "WorkflowMismatch":
       return Api.WorkflowMismatch.of(wireRunFromState(e.run), e.workflowName)
   }

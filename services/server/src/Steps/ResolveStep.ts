@@ -1,11 +1,7 @@
-import * as Api from "@tidebase/api"
 import * as Domain from "@tidebase/domain"
 import { Effect, Either } from "effect"
-import { wireErrors } from "../Http/DomainErrors.js"
 import { wireRunFromState } from "../Runs/Rows.js"
 import { decided, RunCommandRunner } from "../Runs/RunCommandRunner.js"
-
-type WireResolveError = Api.RunNotFound | Api.RunCancelled | Api.RunAlreadyCompleted | Api.StepNotFound | Api.StepNotResolvable
 
 /**
  * A person's decision on a parked step. Racing resolves of one step are settled by the
@@ -21,15 +17,7 @@ export class ResolveStepCommand extends Effect.Service<ResolveStepCommand>()("Ti
         Either.map(Domain.decideResolveStep(state, { ...cmd, now }), (events) =>
           decided(events, (after) => ({ step: Domain.findStep(after, cmd.stepId)!, run: wireRunFromState(after.run!) }))))
 
-    /** The same, with refusals as the wire's error bodies. */
-    const resolveForWire = (cmd: Omit<Domain.ResolveStep, "now">) =>
-      resolve(cmd).pipe(
-        Effect.catchAll((e): Effect.Effect<never, WireResolveError> =>
-          e._tag === "StepNotResolvable" ? Effect.fail(Api.StepNotResolvable.of(e.step)) : wireErrors(Effect.fail(e))
-        )
-      )
-
-    return { resolve, resolveForWire } as const
+    return { resolve } as const
   }),
   dependencies: [RunCommandRunner.Default]
 }) {}

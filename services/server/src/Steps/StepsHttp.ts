@@ -90,14 +90,14 @@ export const StepsHttp = HttpApiBuilder.group(Api.TidebaseApi, "steps", (handler
         }).pipe(Effect.map((step) => ({ step })), wireErrors)
       )
       .handle("resolve", ({ path, payload }) =>
-        resolver.resolveForWire({
+        resolver.resolve({
           runId: path.runId,
           stepId: path.stepId,
           action: payload.action,
           output: payload.output ?? null,
           actor: payload.actor,
           reason: payload.reason ?? null
-        })
+        }).pipe(wireErrors)
       )
   })
 )
