@@ -3,16 +3,18 @@ import { Schema } from "effect"
 import { Authorization, EventStreamAuthorization } from "./Authorization.js"
 import {
   BadRequest,
+  BudgetExceeded,
   LeaseHeld,
   LeaseLost,
   RunAlreadyCompleted,
   RunCancelled,
   RunNotFound,
   StepNotFound,
+  StateNotFound,
   StepNotResolvable,
   WorkflowMismatch
 } from "./Errors.js"
-import { Checkpoint, Event, Run, RunDetail, Step } from "./Models.js"
+import { Checkpoint, Event, Run, RunDetail, State, StateVersion, Step, Usage } from "./Models.js"
 import * as P from "./Payloads.js"
 
 export class HealthGroup extends HttpApiGroup.make("health").add(
@@ -86,6 +88,13 @@ export class RunsGroup extends HttpApiGroup.make("runs")
       .addError(RunNotFound)
       .addError(LeaseLost)
   )
+  .add(
+    HttpApiEndpoint.patch("update", "/runs/:runId")
+      .setPath(P.RunPath)
+      .setPayload(P.UpdateRunPayload)
+      .addSuccess(Schema.Struct({ run: Run }))
+      .addError(RunNotFound)
+  )
   .middleware(Authorization)
 {}
 
@@ -131,6 +140,7 @@ export class StepsGroup extends HttpApiGroup.make("steps")
       .addError(RunNotFound)
       .addError(LeaseLost)
       .addError(RunAlreadyCompleted)
+      .addError(BudgetExceeded)
   )
   .add(
     HttpApiEndpoint.post("begin", "/runs/:runId/steps/begin")
@@ -140,6 +150,7 @@ export class StepsGroup extends HttpApiGroup.make("steps")
       .addError(RunNotFound)
       .addError(LeaseLost)
       .addError(RunAlreadyCompleted)
+      .addError(BudgetExceeded)
   )
   .add(
     HttpApiEndpoint.post("complete", "/runs/:runId/steps/:stepId/complete")
@@ -175,6 +186,74 @@ export class StepsGroup extends HttpApiGroup.make("steps")
   .middleware(Authorization)
 {}
 
+export class StateGroup extends HttpApiGroup.make("state")
+  .add(
+    HttpApiEndpoint.put("put", "/runs/:runId/state")
+      .setPath(P.RunPath)
+      .setPayload(P.PutStatePayload)
+      .addSuccess(Schema.Struct({ state: State }))
+      .addError(RunNotFound)
+      .addError(RunCancelled)
+      .addError(LeaseLost)
+  )
+  .add(
+    HttpApiEndpoint.patch("patch", "/runs/:runId/state")
+      .setPath(P.RunPath)
+      .setPayload(P.PatchStatePayload)
+      .addSuccess(Schema.Struct({ state: State }))
+      .addError(RunNotFound)
+      .addError(RunCancelled)
+      .addError(LeaseLost)
+  )
+  .add(
+    HttpApiEndpoint.post("save", "/runs/:runId/state/save")
+      .setPath(P.RunPath)
+      .setPayload(P.SaveStatePayload)
+      .addSuccess(Schema.Struct({ stateVersion: StateVersion }))
+      .addError(RunNotFound)
+      .addError(RunCancelled)
+      .addError(LeaseLost)
+      .addError(StateNotFound)
+  )
+  .add(
+    HttpApiEndpoint.get("versions", "/runs/:runId/state/versions")
+      .setPath(P.RunPath)
+      .setUrlParams(P.StateVersionsParams)
+      .addSuccess(Schema.Struct({ stateVersions: Schema.Array(StateVersion) }))
+      .addError(RunNotFound)
+  )
+  .add(
+    HttpApiEndpoint.post("createSnapshot", "/runs/:runId/snapshots")
+      .setPath(P.RunPath)
+      .setPayload(P.CreateSnapshotPayload)
+      .addSuccess(Schema.Struct({ snapshot: StateVersion }))
+      .addError(RunNotFound)
+      .addError(RunCancelled)
+      .addError(LeaseLost)
+  )
+  .add(
+    HttpApiEndpoint.get("snapshots", "/runs/:runId/snapshots")
+      .setPath(P.RunPath)
+      .addSuccess(Schema.Struct({ snapshots: Schema.Array(StateVersion) }))
+      .addError(RunNotFound)
+  )
+  .middleware(Authorization)
+{}
+
+export class UsageGroup extends HttpApiGroup.make("usage").add(
+  HttpApiEndpoint.post("record", "/runs/:runId/usage")
+    .setPath(P.RunPath)
+    .setPayload(P.RecordUsagePayload)
+    .addSuccess(Schema.Struct({
+      usage: Usage,
+      /** Extension: the record's idempotency key was seen before; `usage` is the first record. */
+      deduplicated: Schema.Boolean,
+      /** Extension: the run is over its budget: its next step will stop it. */
+      budgetExceeded: Schema.Boolean
+    }))
+    .addError(RunNotFound)
+).middleware(Authorization) {}
+
 /**
  * `GET /runs/:runId/events` answers `{events}` JSON to `accept: application/json` and
  * otherwise streams Server-Sent Events; the success schema describes the JSON form.
@@ -193,6 +272,8 @@ export class TidebaseApi extends HttpApi.make("tidebase")
   .add(HealthGroup)
   .add(RunsGroup)
   .add(StepsGroup)
+  .add(StateGroup)
+  .add(UsageGroup)
   .add(EventsGroup)
   .addError(BadRequest)
 {}

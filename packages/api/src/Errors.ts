@@ -11,6 +11,15 @@ const code = <C extends string>(value: C) =>
 
 const Issue = Schema.Struct({ path: Schema.Array(Schema.String), message: Schema.String })
 
+/** What an optional, nullable field also accepts: said once per member of the union, it only hides the real reason. */
+const ALTERNATIVE = /^Expected (null|undefined), actual /
+
+/** A field that failed every member of `X | null | undefined` is named once, with X's reason. */
+const withoutAlternatives = <I extends { readonly path: ReadonlyArray<string>; readonly message: string }>(issues: ReadonlyArray<I>) =>
+  issues.filter((issue) =>
+    !ALTERNATIVE.test(issue.message) ||
+    !issues.some((other) => !ALTERNATIVE.test(other.message) && other.path.join(".") === issue.path.join(".")))
+
 export class BadRequest extends Schema.TaggedError<BadRequest>()("BadRequest", {
   error: Schema.String,
   code: code("bad_request"),
@@ -18,7 +27,7 @@ export class BadRequest extends Schema.TaggedError<BadRequest>()("BadRequest", {
 }, HttpApiSchema.annotations({ status: 400 })) {
   /** A request that failed validation, naming each field in `error` and in `issues`. */
   static fromIssues(issues: ReadonlyArray<{ readonly path: ReadonlyArray<PropertyKey>; readonly message: string }>) {
-    const named = issues.map((issue) => ({ path: issue.path.map(String), message: issue.message }))
+    const named = withoutAlternatives(issues.map((issue) => ({ path: issue.path.map(String), message: issue.message })))
     const fields = named.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; ")
     return new BadRequest({ error: `invalid request: ${fields}`, issues: named })
   }
@@ -125,3 +134,21 @@ export class InternalError extends Schema.TaggedError<InternalError>()("Internal
   error: Schema.String.pipe(Schema.propertySignature, Schema.withConstructorDefault(() => "internal server error")),
   code: code("internal_error")
 }, HttpApiSchema.annotations({ status: 500 })) {}
+
+/** Extension: the run's recorded usage went over its budget, so it was stopped (failed, `budget_exceeded`) instead of running more. */
+export class BudgetExceeded extends Schema.TaggedError<BudgetExceeded>()("BudgetExceeded", {
+  error: Schema.String,
+  code: code("budget_exceeded"),
+  run: Run
+}, HttpApiSchema.annotations({ status: 409 })) {
+  static readonly of = (run: Run) =>
+    new BudgetExceeded({ error: `run ${run.id} is over its budget: raise it (PATCH /runs/${run.id} {budget}) and re-invoke the run`, run })
+}
+
+/** `state/save` on a stream that has no state yet. */
+export class StateNotFound extends Schema.TaggedError<StateNotFound>()("StateNotFound", {
+  error: Schema.String,
+  code: code("state_not_found")
+}, HttpApiSchema.annotations({ status: 404 })) {
+  static readonly of = (runId: string, stream: string) => new StateNotFound({ error: `run ${runId} has no state in stream ${stream}` })
+}

@@ -1,10 +1,20 @@
 import { Schema } from "effect"
-import { ResumeContract, ResumeDecision, StepResolution, StepStatus } from "@tidebase/domain"
+import { Budget, ResumeContract, ResumeDecision, StateVersion as DomainStateVersion, StepResolution, StepStatus } from "@tidebase/domain"
+import { Usage } from "@tidebase/domain"
+export { Budget, Usage } from "@tidebase/domain"
 
 const Json = Schema.Unknown
 const Timestamp = Schema.String
 
 export const RunStatus = Schema.Literal("pending", "queued", "running", "completed", "failed", "cancelled")
+
+export const UsageTotals = Schema.Struct({
+  inputTokens: Schema.Number,
+  outputTokens: Schema.Number,
+  totalTokens: Schema.Number,
+  costUsd: Schema.Number
+})
+export type UsageTotals = typeof UsageTotals.Type
 
 export const Run = Schema.Struct({
   id: Schema.String,
@@ -31,7 +41,11 @@ export const Run = Schema.Struct({
   failureClass: Schema.NullOr(Schema.String),
   createdAt: Timestamp,
   updatedAt: Timestamp,
-  completedAt: Schema.NullOr(Timestamp)
+  completedAt: Schema.NullOr(Timestamp),
+  /** Extension: the run's budget, null when it has none. */
+  budget: Schema.NullOr(Budget),
+  /** Extension: running totals of the run's usage ledger. */
+  usageTotals: UsageTotals
 })
 export type Run = typeof Run.Type
 
@@ -87,19 +101,47 @@ export const Checkpoint = Schema.Struct({
 })
 export type Checkpoint = typeof Checkpoint.Type
 
+/** A state stream's current value; `stream` (ours) names the stream. */
+export const State = Schema.Struct({
+  runId: Schema.String,
+  value: Json,
+  version: Schema.Number,
+  updatedAt: Timestamp,
+  stream: Schema.String
+})
+export type State = typeof State.Type
+
+export const StateStream = Schema.Struct({
+  id: Schema.String,
+  runId: Schema.String,
+  name: Schema.String,
+  targetType: Schema.String,
+  targetId: Schema.String,
+  currentVersion: Schema.Number,
+  currentValue: Json,
+  metadata: Json,
+  createdAt: Timestamp,
+  updatedAt: Timestamp
+})
+export type StateStream = typeof StateStream.Type
+
+/** A version of a state stream, with the stream's name (ours) beside its id. */
+export const StateVersion = Schema.Struct({ ...DomainStateVersion.fields, stream: Schema.String })
+export type StateVersion = typeof StateVersion.Type
+
 export const RunDetail = Schema.Struct({
   run: Run,
   steps: Schema.Array(Step),
-  state: Schema.NullOr(Json),
-  stateStreams: Schema.Array(Json),
-  stateVersions: Schema.Array(Json),
+  state: Schema.NullOr(State),
+  stateStreams: Schema.Array(StateStream),
+  stateVersions: Schema.Array(StateVersion),
   runEdges: Schema.Array(Json),
   childRuns: Schema.Array(Json),
   recoveryAttempts: Schema.Array(Json),
   channels: Schema.Array(Json),
   channelDeliveries: Schema.Array(Json),
   gates: Schema.Array(Json),
-  usage: Schema.Array(Json),
+  usage: Schema.Array(Usage),
   events: Schema.Array(Event)
 })
 export type RunDetail = typeof RunDetail.Type

@@ -1,6 +1,6 @@
 import { Schema } from "effect"
 import { isStorableText, UNSTORABLE_TEXT } from "./Limits.js"
-import { ID_PATTERN, ResumeDecision, StepResolution } from "@tidebase/domain"
+import { ID_PATTERN, ResumeDecision, StateImportance, StepResolution } from "@tidebase/domain"
 
 export const Id = Schema.String.pipe(
   Schema.pattern(ID_PATTERN, { message: () => "must be 1-200 characters of letters, digits, _ . : -" })
@@ -23,13 +23,28 @@ export const RunPath = Schema.Struct({ runId: Id })
 export const StepPath = Schema.Struct({ runId: Id, stepId: Id })
 export const WorkflowPath = Schema.Struct({ workflowName: Name })
 
+const NonNegative = Schema.Number.pipe(Schema.finite(), Schema.nonNegative())
+const Count = Schema.Int.pipe(Schema.nonNegative())
+
+/** Extension: limits on a run's recorded usage; an absent or null limit is no limit. */
+export const BudgetPayload = Schema.Struct({
+  maxCostUsd: Schema.optional(Schema.NullOr(NonNegative)),
+  maxTotalTokens: Schema.optional(Schema.NullOr(Count))
+})
+
 export const CreateRunPayload = orEmptyBody(Schema.Struct({
   runId: Schema.optional(Id),
   input: Schema.optional(Schema.Unknown),
   metadata: Schema.optional(Schema.Unknown),
   recoveryWebhook: Schema.optional(Schema.NullOr(Schema.String)),
-  channels: Schema.optional(Schema.Unknown)
+  channels: Schema.optional(Schema.Unknown),
+  budget: Schema.optional(Schema.NullOr(BudgetPayload))
 }))
+
+/** Extension: `PATCH /runs/:runId`; only the budget can change (null clears it). */
+export const UpdateRunPayload = Schema.Struct({
+  budget: Schema.NullOr(BudgetPayload)
+})
 
 export const BeginRunPayload = orEmptyBody(Schema.Struct({
   leaseMs: Schema.optional(LeaseMs),
@@ -130,4 +145,84 @@ export const EventsParams = Schema.Struct({
 export const StepsPageParams = Schema.Struct({
   after: Schema.optional(After),
   limit: Schema.optional(PageLimit)
+})
+
+const Reason = Schema.NullOr(Schema.String.pipe(Schema.maxLength(10_000)))
+const Label = Name
+
+/** What every state write may say about the version it makes, and the worker lease that fences it. */
+const VersionFields = {
+  reason: Schema.optional(Reason),
+  importance: Schema.optional(StateImportance),
+  metadata: Schema.optional(Schema.Unknown),
+  createdBy: Schema.optional(Schema.NullOr(Name)),
+  /** Extension: the step the write was made in. */
+  stepId: Schema.optional(Schema.NullOr(Id)),
+  /** Extension: a worker's run lease; a fenced-out holder is refused (409 lease_lost). */
+  leaseOwner: Schema.optional(Name),
+  leaseEpoch: LeaseEpoch
+}
+
+/** `Schema.Unknown` also accepts a missing key; a state write without its value is a client's mistake, named. */
+const valueRequired = (key: string) => <A extends object, I, R>(self: Schema.Schema<A, I, R>) =>
+  self.pipe(Schema.filter((payload: A) => (payload as Record<string, unknown>)[key] !== undefined || { path: [key], message: "is missing" }))
+
+/** `PUT /runs/:runId/state`: the value replaces the stream's current one. */
+export const PutStatePayload = Schema.Struct({
+  value: Schema.Unknown,
+  stream: Schema.optional(Name),
+  label: Schema.optional(Schema.NullOr(Label)),
+  ...VersionFields
+}).pipe(valueRequired("value"))
+
+/** `PATCH /runs/:runId/state`: the value is an object merged shallowly into the current one. */
+export const PatchStatePayload = Schema.Struct({
+  value: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
+  stream: Schema.optional(Name),
+  label: Schema.optional(Schema.NullOr(Label)),
+  ...VersionFields
+})
+
+export const SaveStatePayload = Schema.Struct({
+  label: Label,
+  stream: Schema.optional(Name),
+  ...VersionFields
+})
+
+/** A snapshot's target names its stream `type:id`; the type cannot hold the `:` that separates them. */
+export const SnapshotTarget = Schema.Struct({
+  type: Name.pipe(Schema.pattern(/^[^:]+$/, { message: () => "must not contain ':'" })),
+  id: Name
+})
+
+export const CreateSnapshotPayload = Schema.Struct({
+  label: Label,
+  state: Schema.Unknown,
+  target: Schema.optional(SnapshotTarget),
+  ...VersionFields
+}).pipe(valueRequired("state"))
+
+export const StateVersionsParams = Schema.Struct({
+  stream: Schema.optional(Name),
+  labeled: Schema.optional(Schema.BooleanFromString)
+})
+
+const Optional = <S extends Schema.Schema.Any>(schema: S) => Schema.optional(Schema.NullOr(schema))
+
+/** Usage fields of v0.6 (`kind` defaults to `custom`); counts and cost cannot be negative. */
+export const RecordUsagePayload = Schema.Struct({
+  kind: Schema.optional(Name),
+  provider: Optional(Text.pipe(Schema.maxLength(200))),
+  model: Optional(Text.pipe(Schema.maxLength(200))),
+  label: Optional(Text.pipe(Schema.maxLength(200))),
+  quantity: Optional(NonNegative),
+  unit: Optional(Text.pipe(Schema.maxLength(200))),
+  inputTokens: Optional(Count),
+  outputTokens: Optional(Count),
+  totalTokens: Optional(Count),
+  costUsd: Optional(NonNegative),
+  metadata: Schema.optional(Schema.Unknown),
+  stepId: Optional(Id),
+  /** Extension: a record whose key the run has seen is answered with the first and counted once. */
+  idempotencyKey: Schema.optional(Name)
 })

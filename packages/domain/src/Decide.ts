@@ -2,7 +2,9 @@ import { Either } from "effect"
 import { LeaseHeld, LeaseLost, RunAlreadyCompleted, RunCancelled, RunNotFound, StepNotFound, WorkflowMismatch } from "./Errors.js"
 import { RunStarted, RunCompleted, RunCreated, RunFailed, RunReleased, StepCompleted, StepFailed, StepStarted } from "./Events.js"
 import type { RunEvent } from "./Events.js"
+import { budgetStop, isOverBudget } from "./RecordUsage.js"
 import { finalFailureDecision, normaliseResumeContract, statusForDecision } from "./ResumeContract.js"
+import type { Budget } from "./Records.js"
 import type { ResumeDecision } from "./ResumeContract.js"
 import type { RunAggregate, RunState, StepState } from "./Run.js"
 
@@ -17,11 +19,11 @@ const isLive = (expiresAt: string | null, now: number) => expiresAt !== null && 
 const holds = (fence: Fence, owner: string | null, attempt: number) =>
   fence.leaseOwner === owner && (fence.leaseEpoch === undefined || fence.leaseEpoch === attempt)
 
-const requireRun = (state: RunAggregate, runId: string): Either.Either<RunState, RunNotFound> =>
+export const requireRun = (state: RunAggregate, runId: string): Either.Either<RunState, RunNotFound> =>
   state.run === undefined ? Either.left(new RunNotFound({ runId })) : Either.right(state.run)
 
 /** Old clients send no owner and stay accepted; a named owner must hold the run's lease, if there is one. */
-const checkRunFence = (run: RunState, fence: Fence | undefined): Either.Either<void, LeaseLost> =>
+export const checkRunFence = (run: RunState, fence: Fence | undefined): Either.Either<void, LeaseLost> =>
   fence === undefined || run.leaseOwner === null || holds(fence, run.leaseOwner, run.attempt)
     ? Either.void
     : Either.left(new LeaseLost({ run }))
@@ -33,6 +35,7 @@ export interface CreateRun {
   readonly metadata: unknown
   readonly recoveryWebhook: string | null
   readonly channels: unknown
+  readonly budget?: Budget | null | undefined
   readonly now: number
 }
 
@@ -48,6 +51,7 @@ export const decideCreate = (state: RunAggregate, cmd: CreateRun): ReadonlyArray
         metadata: cmd.metadata,
         recoveryWebhook: cmd.recoveryWebhook,
         channels: cmd.channels,
+        budget: cmd.budget ?? null,
         at: iso(cmd.now)
       })
     ]
@@ -170,6 +174,8 @@ export type StepBeginOutcome =
   | { readonly action: "input_mismatch"; readonly step: StepState }
   /** An abandoned step the replay contract will not run again: it is parked by `events`, then answered `locked`. */
   | { readonly action: "parked"; readonly events: ReadonlyArray<RunEvent> }
+  /** The run is over its budget: instead of running the step, `events` stop the run (409 budget_exceeded). */
+  | { readonly action: "budget_exceeded"; readonly events: ReadonlyArray<RunEvent> }
 
 type ExistingStepOutcome = "execute" | Exclude<StepBeginOutcome, { action: "execute" }>
 
@@ -241,7 +247,8 @@ export const decideBeginStep = (state: RunAggregate, cmd: BeginStep) =>
     const outcome = step === undefined ? "execute" : existingStepOutcome(run, step, cmd, cmd.fence?.leaseOwner)
     if (outcome !== "execute") return Either.right(outcome)
     if (run.status === "completed") return Either.left(new RunAlreadyCompleted({ run }))
-    return Either.map(checkRunFence(run, cmd.fence), () => {
+    return Either.map(checkRunFence(run, cmd.fence), (): StepBeginOutcome => {
+      if (isOverBudget(run)) return { action: "budget_exceeded", events: budgetStop(run, cmd.now) }
       const leaseOwner = cmd.fence?.leaseOwner ?? cmd.generatedOwner
       return {
         action: "execute" as const,
@@ -280,6 +287,8 @@ export interface RecordStep {
 
 export type StepRecordOutcome =
   | { readonly action: "recorded"; readonly events: ReadonlyArray<RunEvent> }
+  /** Recorded too, and the run stopped after it: it is over its budget. */
+  | { readonly action: "budget_exceeded"; readonly events: ReadonlyArray<RunEvent> }
   | Exclude<StepBeginOutcome, { readonly action: "execute" }>
 
 /**
@@ -296,8 +305,10 @@ export const decideRecordStep = (state: RunAggregate, cmd: RecordStep) =>
     if (run.status !== "running" || !holds(cmd.fence, run.leaseOwner, run.attempt)) return Either.left(new LeaseLost({ run }))
     const stepId = step?.id ?? cmd.newStepId
     const at = iso(cmd.now)
+    // The step already ran, so its checkpoint is kept either way; an over-budget run stops right after it.
+    const overBudget = isOverBudget(run)
     return Either.right({
-      action: "recorded" as const,
+      action: overBudget ? "budget_exceeded" as const : "recorded" as const,
       events: [
         new StepStarted({
           stepId,
@@ -312,7 +323,8 @@ export const decideRecordStep = (state: RunAggregate, cmd: RecordStep) =>
           runEpoch: run.attempt,
           at
         }),
-        new StepCompleted({ stepId, name: cmd.name, output: cmd.output, at })
+        new StepCompleted({ stepId, name: cmd.name, output: cmd.output, at }),
+        ...(overBudget ? budgetStop(run, cmd.now) : [])
       ]
     })
   })

@@ -18,4 +18,9 @@ export class StepNotResolvable extends Data.TaggedError("StepNotResolvable")<{ r
 /** The caller runs another workflow than the run was created for. */
 export class WorkflowMismatch extends Data.TaggedError("WorkflowMismatch")<{ readonly run: RunState; readonly workflowName: string }> {}
 
-export type DomainError = RunNotFound | RunCancelled | RunAlreadyCompleted | LeaseHeld | LeaseLost | StepNotFound | WorkflowMismatch | StepNotResolvable
+/** The run has no state in that stream yet, so there is nothing to save. */
+export class StateNotFound extends Data.TaggedError("StateNotFound")<{ readonly runId: string; readonly stream: string }> {}
+/** The run's recorded usage is over its budget: it was stopped (failed with `budget_exceeded`) instead of running more. */
+export class BudgetExceeded extends Data.TaggedError("BudgetExceeded")<{ readonly run: RunState }> {}
+
+export type DomainError = RunNotFound | RunCancelled | RunAlreadyCompleted | LeaseHeld | LeaseLost | StepNotFound | WorkflowMismatch | StepNotResolvable | StateNotFound | BudgetExceeded

@@ -1,4 +1,5 @@
 import { Schema } from "effect"
+import { Budget, StateVersion, Usage } from "./Records.js"
 import { ResumeContract, ResumeDecision, StepStatus } from "./ResumeContract.js"
 
 const Json = Schema.Unknown
@@ -11,6 +12,8 @@ export class RunCreated extends Schema.TaggedClass<RunCreated>()("run.created", 
   metadata: Json,
   recoveryWebhook: Schema.NullOr(Schema.String),
   channels: Json,
+  /** Ours: absent from runs created without one. */
+  budget: Schema.optionalWith(Schema.NullOr(Budget), { default: () => null }),
   at: Timestamp
 }) {}
 
@@ -85,6 +88,43 @@ export class StepResolved extends Schema.TaggedClass<StepResolved>()("step.resol
   at: Timestamp
 }) {}
 
+/** Ours: the run's budget was set, changed or cleared (null). */
+export class RunBudgetUpdated extends Schema.TaggedClass<RunBudgetUpdated>()("run.budget.updated", {
+  budget: Schema.NullOr(Budget),
+  at: Timestamp
+}) {}
+
+/**
+ * A new version of one of the run's state streams (PUT replaces, PATCH merges: then `patch` is
+ * what was merged). `stream` (ours) names the stream, so a fold needs no lookup by id.
+ */
+export class StateUpdated extends Schema.TaggedClass<StateUpdated>()("state.updated", {
+  stream: Schema.String,
+  value: Json,
+  patch: Schema.optional(Json),
+  stateVersion: StateVersion,
+  at: Timestamp
+}) {}
+
+/** The stream's current value, saved again as a labeled version. */
+export class StateSaved extends Schema.TaggedClass<StateSaved>()("state.saved", {
+  stream: Schema.String,
+  stateVersion: StateVersion,
+  at: Timestamp
+}) {}
+
+/** A labeled version with a given value, in the stream of its target (`type:id`). */
+export class SnapshotCreated extends Schema.TaggedClass<SnapshotCreated>()("snapshot.created", {
+  stream: Schema.String,
+  stateVersion: StateVersion,
+  at: Timestamp
+}) {}
+
+export class UsageRecorded extends Schema.TaggedClass<UsageRecorded>()("usage.recorded", {
+  usage: Usage,
+  at: Timestamp
+}) {}
+
 export const RunEvent = Schema.Union(
   RunCreated,
   RunStarted,
@@ -94,7 +134,12 @@ export const RunEvent = Schema.Union(
   StepStarted,
   StepCompleted,
   StepFailed,
-  StepResolved
+  StepResolved,
+  RunBudgetUpdated,
+  StateUpdated,
+  StateSaved,
+  SnapshotCreated,
+  UsageRecorded
 )
 export type RunEvent = typeof RunEvent.Type
 export type RunEventType = RunEvent["_tag"]

@@ -1,4 +1,5 @@
 import type { RunEvent, StepResolution } from "./Events.js"
+import type { Budget, StateVersion, Usage } from "./Records.js"
 import type { ResumeContract, ResumeDecision, StepStatus } from "./ResumeContract.js"
 
 export type RunStatus = "pending" | "queued" | "running" | "completed" | "failed" | "cancelled"
@@ -18,9 +19,29 @@ export interface RunState {
   readonly leaseExpiresAt: string | null
   /** Bumped by every begin; doubles as the run lease's fencing epoch. */
   readonly attempt: number
+  readonly budget: Budget | null
+  /** Running totals of the usage ledger, so a run's cost is read without a scan. */
+  readonly inputTokens: number
+  readonly outputTokens: number
+  readonly totalTokens: number
+  readonly costUsd: number
   readonly createdAt: string
   readonly updatedAt: string
   readonly completedAt: string | null
+}
+
+/** The head of one of a run's state streams: its latest version and value. */
+export interface StateStreamState {
+  readonly id: string
+  readonly runId: string
+  readonly name: string
+  readonly targetType: string
+  readonly targetId: string
+  readonly currentVersion: number
+  readonly currentValue: unknown
+  readonly metadata: unknown
+  readonly createdAt: string
+  readonly updatedAt: string
 }
 
 export interface StepState {
@@ -62,9 +83,26 @@ export interface RunAggregate {
   readonly version: number
   readonly run: RunState | undefined
   readonly steps: ReadonlyMap<string, StepState>
+  /** State stream heads by name (only those a command loaded, or all in a full fold). */
+  readonly stateStreams: ReadonlyMap<string, StateStreamState>
+  /** Usage records that carry an idempotency key, by key (loaded like steps: only the one a command names). */
+  readonly usage: ReadonlyMap<string, Usage>
 }
 
-export const emptyAggregate: RunAggregate = { version: 0, run: undefined, steps: new Map() }
+export const emptyAggregate: RunAggregate = { version: 0, run: undefined, steps: new Map(), stateStreams: new Map(), usage: new Map() }
+
+/** The version an aggregate with only these pieces loaded decides on. */
+export const aggregateOf = (
+  version: number,
+  run: RunState | undefined,
+  pieces: Partial<Pick<RunAggregate, "steps" | "stateStreams" | "usage">> = {}
+): RunAggregate => ({
+  version,
+  run,
+  steps: pieces.steps ?? new Map(),
+  stateStreams: pieces.stateStreams ?? new Map(),
+  usage: pieces.usage ?? new Map()
+})
 
 export const isFinal = (status: RunStatus) => status === "completed" || status === "cancelled"
 
@@ -90,6 +128,11 @@ export const evolve = (state: RunAggregate, event: RunEvent): RunAggregate => {
           leaseOwner: null,
           leaseExpiresAt: null,
           attempt: 0,
+          budget: event.budget,
+          inputTokens: 0,
+          outputTokens: 0,
+          totalTokens: 0,
+          costUsd: 0,
           createdAt: event.at,
           updatedAt: event.at,
           completedAt: null
@@ -206,7 +249,54 @@ export const evolve = (state: RunAggregate, event: RunEvent): RunAggregate => {
           })
       }
     }
+    case "run.budget.updated":
+      return withRun(state, version, { budget: event.budget, updatedAt: event.at })
+    case "state.updated":
+    case "state.saved":
+    case "snapshot.created":
+      return withStateVersion(state, version, event.stream, event.stateVersion)
+    case "usage.recorded": {
+      const usage = event.usage
+      const next = run === undefined ? { ...state, version } : withRun(state, version, {
+        inputTokens: run.inputTokens + (usage.inputTokens ?? 0),
+        outputTokens: run.outputTokens + (usage.outputTokens ?? 0),
+        totalTokens: run.totalTokens + (usage.totalTokens ?? 0),
+        costUsd: addUsd(run.costUsd, usage.costUsd ?? 0)
+      })
+      if (usage.idempotencyKey === null) return next
+      const records = new Map(state.usage)
+      records.set(usage.idempotencyKey, usage)
+      return { ...next, usage: records }
+    }
   }
+}
+
+/** Costs are summed in nano-dollars so that totals read 0.3, not 0.30000000000000004, the same in every fold. */
+const addUsd = (a: number, b: number) => Math.round((a + b) * 1e9) / 1e9
+
+/** A state stream named `type:id` is about that target; any other name is a stream of the run itself. */
+export const streamTarget = (runId: string, name: string): { readonly targetType: string; readonly targetId: string } => {
+  const colon = name.indexOf(":")
+  return colon > 0 && colon < name.length - 1
+    ? { targetType: name.slice(0, colon), targetId: name.slice(colon + 1) }
+    : { targetType: "run", targetId: runId }
+}
+
+const withStateVersion = (state: RunAggregate, version: number, name: string, v: StateVersion): RunAggregate => {
+  const previous = state.stateStreams.get(name)
+  const streams = new Map(state.stateStreams)
+  streams.set(name, {
+    id: v.streamId,
+    runId: v.runId,
+    name,
+    ...streamTarget(v.runId, name),
+    currentVersion: v.version,
+    currentValue: v.value,
+    metadata: previous?.metadata ?? {},
+    createdAt: previous?.createdAt ?? v.createdAt,
+    updatedAt: v.createdAt
+  })
+  return { ...state, version, stateStreams: streams }
 }
 
 const withRun = (state: RunAggregate, version: number, patch: Partial<RunState>): RunAggregate =>

@@ -24,6 +24,11 @@ import { StepCommands } from "./Steps/StepCommands.js"
 import { StepQueries } from "./Steps/StepQueries.js"
 import { ResolveStepCommand } from "./Steps/ResolveStep.js"
 import { StepsHttp } from "./Steps/StepsHttp.js"
+import { StateCommands } from "./State/StateCommands.js"
+import { StateHttp } from "./State/StateHttp.js"
+import { StateQueries } from "./State/StateQueries.js"
+import { UsageCommands } from "./Usage/UsageCommands.js"
+import { UsageHttp } from "./Usage/UsageHttp.js"
 
 /**
  * find-my-way refuses a path parameter longer than 100 characters as a route miss, below the
@@ -32,14 +37,16 @@ import { StepsHttp } from "./Steps/StepsHttp.js"
 const MAX_PATH_PARAM_LENGTH = 1_000
 
 const ApiLive = HttpApiBuilder.api(TidebaseApi).pipe(
-  Layer.provide([HealthHttp, RunsHttp, StepsHttp, EventsHttp])
+  Layer.provide([HealthHttp, RunsHttp, StepsHttp, StateHttp, UsageHttp, EventsHttp])
 )
 
 /** The command path: one cache, one loader and one event store shared by every feature's commands. */
 const CommandsLive = Layer.mergeAll(
   RunCommands.DefaultWithoutDependencies,
   StepCommands.DefaultWithoutDependencies,
-  ResolveStepCommand.DefaultWithoutDependencies
+  ResolveStepCommand.DefaultWithoutDependencies,
+  StateCommands.DefaultWithoutDependencies,
+  UsageCommands.DefaultWithoutDependencies
 ).pipe(
   Layer.provide(RunCommandRunner.DefaultWithoutDependencies),
   Layer.provideMerge(Layer.mergeAll(RunLoader.Default, RunCache.Default, EventStore.Default)),
@@ -62,6 +69,7 @@ export const HttpServerLive = (config: ServerConfig) =>
       CommandsLive,
       RunQueries.Default,
       StepQueries.Default,
+      StateQueries.Default,
       Layer.succeed(ServerSettings, { runLeaseMs: config.runLeaseMs, stepLeaseMs: config.stepLeaseMs })
     ]),
     Layer.provide(HttpRouter.setRouterConfig({ maxParamLength: MAX_PATH_PARAM_LENGTH })),

@@ -9,7 +9,10 @@ export const RACE_CONSTRAINTS: ReadonlySet<string> = new Set([
   "events_stream_seq",
   "runs_pkey",
   "steps_run_id_name_key",
-  "steps_run_seq"
+  "steps_run_seq",
+  "state_streams_run_id_name_key",
+  "state_versions_run_id_stream_version_key",
+  "usage_run_key"
 ])
 
 const UNIQUE_VIOLATION = "23505"

@@ -10,6 +10,8 @@ type ApiErrorOf<E extends DomainError> = E extends { _tag: "RunNotFound" } ? Api
   : E extends { _tag: "LeaseLost" } ? Api.LeaseLost
   : E extends { _tag: "WorkflowMismatch" } ? Api.WorkflowMismatch
   : E extends { _tag: "StepNotResolvable" } ? Api.StepNotResolvable
+  : E extends { _tag: "StateNotFound" } ? Api.StateNotFound
+  : E extends { _tag: "BudgetExceeded" } ? Api.BudgetExceeded
   : Api.StepNotFound
 
 const toApiError = (e: DomainError) => {
@@ -32,6 +34,10 @@ const toApiError = (e: DomainError) => {
       return Api.StepNotResolvable.of(e.step)
     case "WorkflowMismatch":
       return Api.WorkflowMismatch.of(wireRunFromState(e.run), e.workflowName)
+    case "StateNotFound":
+      return Api.StateNotFound.of(e.runId, e.stream)
+    case "BudgetExceeded":
+      return Api.BudgetExceeded.of(wireRunFromState(e.run))
   }
 }
 

@@ -16,8 +16,14 @@ export const fromJsonRow = <A>(row: Record<string, unknown>): A => {
   return out as A
 }
 
-/** A `run_read` row: the wire Run plus the columns the wire does not show. */
-export type RunRow = Run & { readonly channels: unknown }
+/** A `run_read` row: the wire Run's columns (its usage totals flat) plus those the wire does not show. */
+export type RunRow = Omit<Run, "usageTotals"> & {
+  readonly channels: unknown
+  readonly inputTokens: number
+  readonly outputTokens: number
+  readonly totalTokens: number
+  readonly costUsd: number
+}
 /** A `steps` row: the wire Step plus the run lease epoch it was started under. */
 export type StepRow = Step & { readonly runEpoch: number | null }
 
@@ -35,6 +41,11 @@ export const toRunState = (row: RunRow): RunState => ({
   leaseOwner: row.leaseOwner,
   leaseExpiresAt: row.leaseExpiresAt,
   attempt: row.attempt,
+  budget: row.budget ?? null,
+  inputTokens: row.inputTokens,
+  outputTokens: row.outputTokens,
+  totalTokens: row.totalTokens,
+  costUsd: row.costUsd,
   createdAt: row.createdAt,
   updatedAt: row.updatedAt,
   completedAt: row.completedAt
@@ -66,5 +77,7 @@ export const wireRunFromState = (run: RunState): Run => ({
   failureClass: run.failureClass,
   createdAt: run.createdAt,
   updatedAt: run.updatedAt,
-  completedAt: run.completedAt
+  completedAt: run.completedAt,
+  budget: run.budget,
+  usageTotals: { inputTokens: run.inputTokens, outputTokens: run.outputTokens, totalTokens: run.totalTokens, costUsd: run.costUsd }
 })

@@ -1,3 +1,4 @@
+import { aggregateOf } from "@tidebase/domain"
 import type { RunAggregate, RunState, StepState } from "@tidebase/domain"
 import { Effect } from "effect"
 
@@ -49,7 +50,7 @@ export class RunCache extends Effect.Service<RunCache>()("Tidebase/RunCache", {
         if (found !== undefined) steps.set(found.name, found)
         else if (!entry.allSteps) return undefined
       }
-      return { version: entry.version, run: entry.run, steps }
+      return aggregateOf(entry.version, entry.run, { steps })
     }
 
     /**

@@ -61,7 +61,11 @@ export class RunCommands extends Effect.Service<RunCommands>()("Tidebase/RunComm
       existing(cmd.runId, whole, (state, now) =>
         Either.map(Domain.decideFail(state, { ...cmd, now }), (events) => decided(events, (after) => after.run!)))
 
-    return { create, begin, heartbeat, release, complete, fail } as const
+    const setBudget = (cmd: Input<Domain.SetBudget>) =>
+      existing(cmd.runId, whole, (state, now) =>
+        Either.map(Domain.decideSetBudget(state, { ...cmd, now }), (events) => decided(events, (after) => after.run!)))
+
+    return { create, begin, heartbeat, release, complete, fail, setBudget } as const
   }),
   dependencies: [RunCommandRunner.Default, RunLoader.Default]
 }) {}

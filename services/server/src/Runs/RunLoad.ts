@@ -1,4 +1,5 @@
-import type { RunAggregate, StepState } from "@tidebase/domain"
+import { aggregateOf } from "@tidebase/domain"
+import type { RunAggregate, StateStreamState, StepState, Usage } from "@tidebase/domain"
 import { Effect } from "effect"
 import { PgPool } from "../Database/PgPool.js"
 import { fromJsonRow, toRunState } from "./Rows.js"
@@ -14,6 +15,10 @@ export interface RunNeeds {
   /** The whole run row, blobs included (run-level commands reply with it). */
   readonly fullRun?: boolean
   readonly step?: { readonly name: string } | { readonly id: string } | undefined
+  /** The head of one state stream, by name (state writes decide the next version on it). */
+  readonly stateStream?: string | undefined
+  /** The usage record with this idempotency key, if the run has one. */
+  readonly usageKey?: string | undefined
 }
 
 export interface LoadedRun {
@@ -36,10 +41,21 @@ const loadQuery = (id: string, needs: RunNeeds) => {
     : "name" in needs.step
     ? `(select to_jsonb(t) from steps t where t.run_id = ${runId} and t.name = ${param(needs.step.name)})`
     : `(select to_jsonb(t) from steps t where t.run_id = ${runId} and t.id = ${param(needs.step.id)})`
-  const shape = `${needs.fullRun === true ? "full" : "head"}_${needs.step === undefined ? "none" : "name" in needs.step ? "name" : "id"}`
+  const stateStream = needs.stateStream === undefined
+    ? "null::jsonb"
+    : `(select to_jsonb(t) from state_streams t where t.run_id = ${runId} and t.name = ${param(needs.stateStream)})`
+  const usage = needs.usageKey === undefined
+    ? "null::jsonb"
+    : `(select to_jsonb(u) - 'seq' from usage_records u where u.run_id = ${runId} and u.idempotency_key = ${param(needs.usageKey)})`
+  const shape = [
+    needs.fullRun === true ? "full" : "head",
+    needs.step === undefined ? "none" : "name" in needs.step ? "name" : "id",
+    needs.stateStream === undefined ? "" : "state",
+    needs.usageKey === undefined ? "" : "usage"
+  ].filter((part) => part !== "").join("_")
   return {
     name: `tidebase_load_run_${shape}`,
-    text: `select h.version, ${run} as run, ${step} as step,
+    text: `select h.version, ${run} as run, ${step} as step, ${stateStream} as "stateStream", ${usage} as usage,
       exists (select 1 from steps t where t.run_id = ${runId}) as "hasSteps"
       from event_streams h where h.category = 'run' and h.stream_id = ${runId}`,
     params
@@ -52,7 +68,8 @@ export class RunLoader extends Effect.Service<RunLoader>()("Tidebase/RunLoader",
 
     /** `undefined` when the run's stream does not exist. */
     const load = (runId: string, needs: RunNeeds) => {
-      type Row = { version: number; run: Record<string, unknown> | null; step: Record<string, unknown> | null; hasSteps: boolean }
+      type Json = Record<string, unknown> | null
+      type Row = { version: number; run: Json; step: Json; stateStream: Json; usage: Json; hasSteps: boolean }
       return pool.query<Row>(loadQuery(runId, needs)).pipe(
         Effect.map((rows): LoadedRun | undefined => {
           const row = rows[0]
@@ -62,10 +79,18 @@ export class RunLoader extends Effect.Service<RunLoader>()("Tidebase/RunLoader",
             const step: StepState = fromJsonRow<StepRow>(row.step)
             steps.set(step.name, step)
           }
-          return {
-            aggregate: { version: row.version, run: row.run === null ? undefined : toRunState(fromJsonRow<RunRow>(row.run)), steps },
-            hasSteps: row.hasSteps
+          const stateStreams = new Map<string, StateStreamState>()
+          if (row.stateStream !== null) {
+            const head = fromJsonRow<StateStreamState>(row.stateStream)
+            stateStreams.set(head.name, head)
           }
+          const usage = new Map<string, Usage>()
+          if (row.usage !== null) {
+            const record = fromJsonRow<Usage>(row.usage)
+            usage.set(record.idempotencyKey!, record)
+          }
+          const run = row.run === null ? undefined : toRunState(fromJsonRow<RunRow>(row.run))
+          return { aggregate: aggregateOf(row.version, run, { steps, stateStreams, usage }), hasSteps: row.hasSteps }
         }),
         Effect.orDie
       )

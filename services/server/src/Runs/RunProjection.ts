@@ -16,6 +16,11 @@ const columns: { readonly [K in keyof RunState]: Column } = {
   leaseOwner: "value",
   leaseExpiresAt: "value",
   attempt: "value",
+  budget: "json",
+  inputTokens: "value",
+  outputTokens: "value",
+  totalTokens: "value",
+  costUsd: "value",
   createdAt: "value",
   updatedAt: "value",
   completedAt: "value"

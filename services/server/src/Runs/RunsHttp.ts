@@ -9,6 +9,10 @@ import { RunCommands } from "./RunCommands.js"
 import { RunQueries } from "./RunQueries.js"
 import { wireRunFromState } from "./Rows.js"
 
+/** A budget as the domain keeps it: every limit present, null when not given. */
+const budgetOf = (b: typeof Api.Payloads.BudgetPayload.Type | null | undefined) =>
+  b === undefined || b === null ? null : { maxCostUsd: b.maxCostUsd ?? null, maxTotalTokens: b.maxTotalTokens ?? null }
+
 const fence = (p: { readonly leaseOwner?: string | undefined; readonly leaseEpoch?: number | undefined }) =>
   p.leaseOwner === undefined ? undefined : { leaseOwner: p.leaseOwner, leaseEpoch: p.leaseEpoch }
 
@@ -31,7 +35,8 @@ export const RunsHttp = HttpApiBuilder.group(Api.TidebaseApi, "runs", (handlers)
           input: payload.input ?? {},
           metadata: payload.metadata ?? {},
           recoveryWebhook: payload.recoveryWebhook ?? null,
-          channels: payload.channels ?? null
+          channels: payload.channels ?? null,
+          budget: budgetOf(payload.budget)
         }).pipe(Effect.map(({ created, run }) => ({ run: wireRunFromState(run), created })))
       )
       .handle("list", ({ urlParams }) => Effect.map(queries.list(urlParams), (runs) => jsonText(`{"runs":${runs}}`)))
@@ -74,6 +79,12 @@ export const RunsHttp = HttpApiBuilder.group(Api.TidebaseApi, "runs", (handlers)
           failureClass: payload.failureClass ?? null,
           fence: fence(payload)
         }).pipe(Effect.map((run) => ({ run: wireRunFromState(run), requeued: false })), wireErrors)
+      )
+      .handle("update", ({ path, payload }) =>
+        commands.setBudget({ runId: path.runId, budget: budgetOf(payload.budget) }).pipe(
+          Effect.map((run) => ({ run: wireRunFromState(run) })),
+          wireErrors
+        )
       )
   })
 )

@@ -36,7 +36,14 @@ export const runJson = (r: string) =>
     ["failureClass", `${r}.failure_class`],
     ["createdAt", iso(`${r}.created_at`)],
     ["updatedAt", iso(`${r}.updated_at`)],
-    ["completedAt", iso(`${r}.completed_at`)]
+    ["completedAt", iso(`${r}.completed_at`)],
+    ["budget", `${r}.budget`],
+    ["usageTotals", object([
+      ["inputTokens", `${r}.input_tokens`],
+      ["outputTokens", `${r}.output_tokens`],
+      ["totalTokens", `${r}.total_tokens`],
+      ["costUsd", `${r}.cost_usd`]
+    ])]
   ])
 
 export const stepJson = (s: string) =>
@@ -64,6 +71,67 @@ export const stepJson = (s: string) =>
     ["completedAt", iso(`${s}.completed_at`)],
     ["createdAt", iso(`${s}.created_at`)],
     ["updatedAt", iso(`${s}.updated_at`)]
+  ])
+
+export const stateJson = (t: string) =>
+  object([
+    ["runId", `${t}.run_id`],
+    ["value", `${t}.current_value`],
+    ["version", `${t}.current_version`],
+    ["updatedAt", iso(`${t}.updated_at`)],
+    ["stream", `${t}.name`]
+  ])
+
+export const stateStreamJson = (t: string) =>
+  object([
+    ["id", `${t}.id`],
+    ["runId", `${t}.run_id`],
+    ["name", `${t}.name`],
+    ["targetType", `${t}.target_type`],
+    ["targetId", `${t}.target_id`],
+    ["currentVersion", `${t}.current_version`],
+    ["currentValue", `${t}.current_value`],
+    ["metadata", `${t}.metadata`],
+    ["createdAt", iso(`${t}.created_at`)],
+    ["updatedAt", iso(`${t}.updated_at`)]
+  ])
+
+export const stateVersionJson = (v: string) =>
+  object([
+    ["id", `${v}.id`],
+    ["streamId", `${v}.stream_id`],
+    ["runId", `${v}.run_id`],
+    ["stream", `${v}.stream`],
+    ["stepId", `${v}.step_id`],
+    ["version", `${v}.version`],
+    ["value", `${v}.value`],
+    ["patch", `${v}.patch`],
+    ["label", `${v}.label`],
+    ["reason", `${v}.reason`],
+    ["importance", `${v}.importance`],
+    ["metadata", `${v}.metadata`],
+    ["createdBy", `${v}.created_by`],
+    ["createdAt", iso(`${v}.created_at`)]
+  ])
+
+export const usageJson = (u: string) =>
+  object([
+    ["id", `${u}.id`],
+    ["runId", `${u}.run_id`],
+    ["stepId", `${u}.step_id`],
+    ["kind", `${u}.kind`],
+    ["provider", `${u}.provider`],
+    ["model", `${u}.model`],
+    ["label", `${u}.label`],
+    ["quantity", `${u}.quantity`],
+    ["unit", `${u}.unit`],
+    ["inputTokens", `${u}.input_tokens`],
+    ["outputTokens", `${u}.output_tokens`],
+    ["totalTokens", `${u}.total_tokens`],
+    ["costUsd", `${u}.cost_usd`],
+    ["metadata", `${u}.metadata`],
+    ["idempotencyKey", `${u}.idempotency_key`],
+    ["createdAt", iso(`${u}.created_at`)]
   ])
 
 /** Stored types are upcast on the way out, as `fromStored` does for folds. */

@@ -6,20 +6,32 @@ import { decided, RunCommandRunner } from "../Runs/RunCommandRunner.js"
 type Input<C> = Omit<C, "now">
 
 type Locked = { readonly action: "locked"; readonly step: Domain.StepState }
+type Stopped = { readonly action: "budget_exceeded"; readonly run: Domain.RunState }
 
 type BeginStepReply =
-  | Exclude<Domain.StepBeginOutcome, { readonly action: "execute" | "parked" }>
+  | Exclude<Domain.StepBeginOutcome, { readonly action: "execute" | "parked" | "budget_exceeded" }>
   | Locked
+  | Stopped
   | { readonly action: "execute"; readonly step: Domain.StepState; readonly leaseOwner: string }
 
 type RecordStepReply =
-  | Exclude<Domain.StepRecordOutcome, { readonly action: "recorded" | "parked" }>
+  | Exclude<Domain.StepRecordOutcome, { readonly action: "recorded" | "parked" | "budget_exceeded" }>
   | Locked
+  | Stopped
   | { readonly action: "recorded"; readonly step: Domain.StepState }
 
 /** A parked step is answered like any step the caller may not run: `locked`, showing why. */
 const parked = (name: string, events: ReadonlyArray<Domain.RunEvent>): Decision<Locked> =>
   decided(events, (after) => ({ action: "locked", step: after.steps.get(name)! }))
+
+/** An over-budget run is stopped by the decision's events; the caller is then refused with it. */
+const stopped = (events: ReadonlyArray<Domain.RunEvent>): Decision<Stopped> =>
+  decided(events, (after) => ({ action: "budget_exceeded", run: after.run! }))
+
+const refuseStopped = <A extends { readonly action: string }>(reply: A | Stopped) =>
+  reply.action === "budget_exceeded"
+    ? Effect.fail(new Domain.BudgetExceeded({ run: (reply as Stopped).run }))
+    : Effect.succeed(reply as Exclude<A, Stopped>)
 
 /** Step commands: the hot path. Each decides on the run's head and the one step it names. */
 export class StepCommands extends Effect.Service<StepCommands>()("Tidebase/StepCommands", {
@@ -33,7 +45,9 @@ export class StepCommands extends Effect.Service<StepCommands>()("Tidebase/StepC
             ? decided(outcome.events, (after) => ({ action: "execute", step: after.steps.get(cmd.name)!, leaseOwner: outcome.leaseOwner }))
             : outcome.action === "parked"
             ? parked(cmd.name, outcome.events)
-            : decided([], () => outcome)))
+            : outcome.action === "budget_exceeded"
+            ? stopped(outcome.events)
+            : decided([], () => outcome))).pipe(Effect.flatMap(refuseStopped))
 
     const record = (cmd: Input<Domain.RecordStep>) =>
       existing(cmd.runId, { step: { name: cmd.name } }, (state, now) =>
@@ -42,7 +56,9 @@ export class StepCommands extends Effect.Service<StepCommands>()("Tidebase/StepC
             ? decided(outcome.events, (after) => ({ action: "recorded", step: after.steps.get(cmd.name)! }))
             : outcome.action === "parked"
             ? parked(cmd.name, outcome.events)
-            : decided([], () => outcome)))
+            : outcome.action === "budget_exceeded"
+            ? stopped(outcome.events)
+            : decided([], () => outcome))).pipe(Effect.flatMap(refuseStopped))
 
     const complete = (cmd: Input<Domain.CompleteStep>) =>
       existing(cmd.runId, { step: { id: cmd.stepId } }, (state, now) =>
