@@ -206,6 +206,13 @@ export class StateGroup extends HttpApiGroup.make("state")
       .addError(LeaseLost)
   )
   .add(
+    HttpApiEndpoint.get("get", "/runs/:runId/state")
+      .setPath(P.RunPath)
+      .setUrlParams(P.StateParams)
+      .addSuccess(Schema.Struct({ state: Schema.NullOr(State) }))
+      .addError(RunNotFound)
+  )
+  .add(
     HttpApiEndpoint.post("save", "/runs/:runId/state/save")
       .setPath(P.RunPath)
       .setPayload(P.SaveStatePayload)

@@ -202,6 +202,11 @@ export const CreateSnapshotPayload = Schema.Struct({
   ...VersionFields
 }).pipe(valueRequired("state"))
 
+/** Extension: `GET /runs/:runId/state` reads one stream's current value (the run's own by default), null when it has none. */
+export const StateParams = Schema.Struct({
+  stream: Schema.optional(Name)
+})
+
 export const StateVersionsParams = Schema.Struct({
   stream: Schema.optional(Name),
   labeled: Schema.optional(Schema.BooleanFromString)

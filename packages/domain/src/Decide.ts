@@ -22,9 +22,15 @@ const holds = (fence: Fence, owner: string | null, attempt: number) =>
 export const requireRun = (state: RunAggregate, runId: string): Either.Either<RunState, RunNotFound> =>
   state.run === undefined ? Either.left(new RunNotFound({ runId })) : Either.right(state.run)
 
-/** Old clients send no owner and stay accepted; a named owner must hold the run's lease, if there is one. */
+/**
+ * Old clients send no owner and stay accepted; a named owner must hold the run's lease, if there
+ * is one. A v0.6 client may name an owner without ever taking the run lease, so a run with no
+ * holder accepts it; but a writer that names the epoch it was granted held a lease that is gone
+ * (the run was stopped, failed or released since), so it is refused.
+ */
 export const checkRunFence = (run: RunState, fence: Fence | undefined): Either.Either<void, LeaseLost> =>
-  fence === undefined || run.leaseOwner === null || holds(fence, run.leaseOwner, run.attempt)
+  fence === undefined ||
+    (run.leaseOwner === null ? fence.leaseEpoch === undefined : holds(fence, run.leaseOwner, run.attempt))
     ? Either.void
     : Either.left(new LeaseLost({ run }))
 

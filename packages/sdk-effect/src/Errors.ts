@@ -1,3 +1,4 @@
+import type { Run } from "@tidebase/api"
 import type { ResumeDecision, StepStatus } from "@tidebase/domain"
 import { Data, Duration } from "effect"
 
@@ -145,6 +146,51 @@ export class UnserializableOutput extends Data.TaggedError("UnserializableOutput
   }
 }
 
+/**
+ * The run's recorded usage went over its budget, so the server stopped it at this step boundary
+ * (failed, `failureClass: "budget_exceeded"`, resume decision manual_review) instead of running
+ * more. Raise the budget (`runs.setBudget`) and re-invoke the run: completed steps replay.
+ */
+export class BudgetExceededError extends Data.TaggedError("BudgetExceededError")<{
+  readonly runId: string
+  /** The run as the server stopped it: its budget and usage totals say by how much. */
+  readonly run: Run
+}> {
+  override get message() {
+    const { budget, usageTotals } = this.run
+    const spent = [
+      ...(budget?.maxCostUsd == null ? [] : [`$${usageTotals.costUsd} of $${budget.maxCostUsd}`]),
+      ...(budget?.maxTotalTokens == null ? [] : [`${usageTotals.totalTokens} of ${budget.maxTotalTokens} tokens`])
+    ]
+    return `run ${this.runId} is over its budget${spent.length === 0 ? "" : ` (${spent.join(", ")})`}: ` +
+      `raise it (runs.setBudget) and re-invoke the run to resume`
+  }
+}
+
+/** `state.save` labels a stream's current value, and the stream has none yet. */
+export class StateNotFoundError extends Data.TaggedError("StateNotFoundError")<{
+  readonly runId: string
+  readonly stream: string
+}> {
+  override get message() {
+    return `run ${this.runId} has no state in stream ${this.stream} to save: set it first`
+  }
+}
+
+/** A state value JSON cannot carry faithfully (see `UnserializableOutput`): refused before it is sent. */
+export class UnserializableState extends Data.TaggedError("UnserializableState")<{
+  readonly runId: string
+  readonly stream: string
+  /** Where in the value, e.g. `$.items[2].id` (`$` is the value itself). */
+  readonly path: string
+  readonly found: string
+}> {
+  override get message() {
+    return `state for stream ${this.stream} of run ${this.runId} cannot be stored faithfully: ${this.path} is ${this.found} ` +
+      `(or give the state a Schema that encodes it)`
+  }
+}
+
 export type WorkflowError =
   | RunCancelledError
   | RunFailedError
@@ -155,5 +201,6 @@ export type WorkflowError =
   | DuplicateStepName
   | WorkflowMismatch
   | UnserializableOutput
+  | BudgetExceededError
 
 const describe = (error: unknown) => (error instanceof Error ? error.message : String(error))

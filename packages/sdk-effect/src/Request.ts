@@ -1,7 +1,7 @@
 import type { HttpApiError, HttpClientError } from "@effect/platform"
 import type * as Api from "@tidebase/api"
 import { Duration, Effect, ParseResult } from "effect"
-import { LeaseLostError, RunCancelledError, RunNotFoundError, TidebaseRequestError } from "./Errors.js"
+import { BudgetExceededError, LeaseLostError, RunCancelledError, RunNotFoundError, TidebaseRequestError } from "./Errors.js"
 import { transportNote } from "./Transport.js"
 import type { TransportNote } from "./Transport.js"
 
@@ -14,7 +14,13 @@ type Transport =
   | Api.NotFound
   | Api.UnsupportedMediaType
   | Api.InternalError
-type Refusal = Api.RunNotFound | Api.RunCancelled | Api.RunAlreadyCompleted | Api.LeaseLost | Api.StepNotFound
+type Refusal =
+  | Api.RunNotFound
+  | Api.RunCancelled
+  | Api.RunAlreadyCompleted
+  | Api.LeaseLost
+  | Api.StepNotFound
+  | Api.BudgetExceeded
 
 type Mapped<E> =
   | Exclude<E, Transport | Refusal>
@@ -22,6 +28,7 @@ type Mapped<E> =
   | (Extract<E, Api.RunNotFound> extends never ? never : RunNotFoundError)
   | (Extract<E, Api.RunCancelled> extends never ? never : RunCancelledError)
   | (Extract<E, Api.LeaseLost | Api.StepNotFound | Api.RunAlreadyCompleted> extends never ? never : LeaseLostError)
+  | (Extract<E, Api.BudgetExceeded> extends never ? never : BudgetExceededError)
 
 const toSdkError = (runId: string, step: string | null, e: { readonly _tag: string }): unknown => {
   const error = e as Transport | Refusal
@@ -35,6 +42,8 @@ const toSdkError = (runId: string, step: string | null, e: { readonly _tag: stri
     case "StepNotFound":
     case "RunAlreadyCompleted":
       return new LeaseLostError({ runId, step })
+    case "BudgetExceeded":
+      return new BudgetExceededError({ runId, run: error.run })
     case "BadRequest":
     case "Unauthorized":
     case "NotFound":

@@ -20,6 +20,11 @@ export interface RunOptions<A = unknown> {
   readonly metadata?: unknown
   readonly recoveryWebhook?: string | null
   readonly channels?: unknown
+  /**
+   * Limits on the run's recorded usage, set when the run is created (an existing run keeps its
+   * own: change it with `runs.setBudget`). Over it, the run stops at its next step.
+   */
+  readonly budget?: BudgetInput | null
   /** Encodes the run's result, and decodes the stored one when the run had already completed. */
   readonly result?: Schema.Schema<A, any, never>
   /** Run lease length (server default when unset); a heartbeat renews it while the body runs. */
@@ -33,6 +38,18 @@ export interface RunOptions<A = unknown> {
 }
 
 type Client = Context.Tag.Service<TidebaseClient>
+
+/** A run's budget as given: an absent or null limit is no limit. */
+export interface BudgetInput {
+  readonly maxCostUsd?: number | null
+  readonly maxTotalTokens?: number | null
+}
+
+/** Over budget means past a limit, not at it, as the server counts it; the server's answer decides, this only routes the next step. */
+const isOverBudget = (run: WireRun) =>
+  run.budget !== null &&
+  ((run.budget.maxCostUsd !== null && run.usageTotals.costUsd > run.budget.maxCostUsd) ||
+    (run.budget.maxTotalTokens !== null && run.usageTotals.totalTokens > run.budget.maxTotalTokens))
 
 /**
  * Take the run's lease and its checkpoints. A given `runId` is begun straight away (a resume
@@ -114,7 +131,8 @@ export const runWorkflow = <A, E, R>(
       client,
       checkpoints: new Map(checkpoints.map((c) => [c.name, c])),
       journal: [],
-      failures: new Map()
+      failures: new Map(),
+      overBudget: isOverBudget(lease.run)
     }
 
     const heartbeat = yield* Effect.fork(keepLeaseAlive(client, lease, options.leaseMs))
@@ -132,7 +150,8 @@ const createPayload = (options: RunOptions<any>) => ({
   ...(options.input === undefined ? {} : { input: options.input }),
   ...(options.metadata === undefined ? {} : { metadata: options.metadata }),
   ...(options.recoveryWebhook === undefined ? {} : { recoveryWebhook: options.recoveryWebhook }),
-  ...(options.channels === undefined ? {} : { channels: options.channels })
+  ...(options.channels === undefined ? {} : { channels: options.channels }),
+  ...(options.budget === undefined ? {} : { budget: options.budget })
 })
 
 const readCheckpoints = (client: Client, runId: string) =>
@@ -160,12 +179,16 @@ const complete = <A>(client: Client, lease: RunLease, options: RunOptions<A>, va
     return value
   })
 
-/** Fenced-off and cancelled runs are not ours to fail; an interrupted one gives its lease back for the next invocation. */
+/**
+ * Fenced-off and cancelled runs are not ours to fail, nor is one the server stopped for its budget
+ * (its `budget_exceeded` failure must stay what a person sees); an interrupted one gives its
+ * lease back for the next invocation.
+ */
 const recordFailure = <E>(client: Client, context: RunContext, lease: RunLease, cause: Cause.Cause<E>) => {
   if (Cause.isInterruptedOnly(cause)) return Effect.zipRight(releaseLease(client, lease), Effect.failCause(cause))
   const error = Option.getOrElse(Cause.failureOption(cause), () => Cause.squash(cause))
   const tag = (error as { readonly _tag?: unknown } | null)?._tag
-  if (tag === "RunCancelledError" || tag === "LeaseLostError") return Effect.failCause(cause)
+  if (tag === "RunCancelledError" || tag === "LeaseLostError" || tag === "BudgetExceededError") return Effect.failCause(cause)
   const { error: json, failureClass } = describeFailure(context, error)
   return client.runs.fail({
     path: { runId: lease.run.id },

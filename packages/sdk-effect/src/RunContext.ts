@@ -24,6 +24,11 @@ export interface RunContext {
   readonly journal: Array<StepRecord>
   /** Final step failures by their error value, so the run records the decision even when the caller rethrows the bare error. */
   readonly failures: Map<unknown, { readonly step: string; readonly resumeDecision: ResumeDecision }>
+  /**
+   * The run went over its budget (as begun, or as a usage record answered): its next step takes
+   * the step lease first, so the server stops the run before the step's function runs.
+   */
+  overBudget: boolean
 }
 
 export class CurrentRun extends Context.Tag("@tidebase/effect/CurrentRun")<CurrentRun, RunContext>() {}

@@ -9,6 +9,7 @@ import { retryPolicy } from "./RetryPolicy.js"
 import { CurrentRun } from "./RunContext.js"
 import type { RunContext } from "./RunContext.js"
 import { runThenRecord } from "./RunThenRecord.js"
+import { inStep } from "./StepScope.js"
 import { recordsAfterRunning } from "./StepOptions.js"
 import type { StepOptions } from "./StepOptions.js"
 import {
@@ -108,17 +109,20 @@ const execute = <A, E, R>(
     const id = stepIdentity(name, options, hash)
     const retries = yield* retryPolicy(options.retries)
     // Encoding belongs to the attempt: a value its Schema rejects fails the step, not just this fiber.
-    const attempt = withTimeout(name, options, effect).pipe(
-      Effect.flatMap((value) =>
-        options.output === undefined
-          ? Effect.succeed([value, value as unknown] as const)
-          : Effect.map(Effect.orDie(Schema.encode(options.output)(value)), (encoded) => [value, encoded as unknown] as const)
+    const attempt = (stepId: string | null) =>
+      withTimeout(name, options, effect).pipe(
+        inStep(name, stepId),
+        Effect.flatMap((value) =>
+          options.output === undefined
+            ? Effect.succeed([value, value as unknown] as const)
+            : Effect.map(Effect.orDie(Schema.encode(options.output)(value)), (encoded) => [value, encoded as unknown] as const)
+        )
       )
-    )
 
     let failed: { readonly cause: Cause.Cause<E | StepTimeoutError>; readonly lease: StepLease | undefined } | undefined
-    if (recordsAfterRunning(options)) {
-      const first = yield* runThenRecord(run, id, options, attempt)
+    // Over budget, the step asks first: the server stops the run before the function spends more.
+    if (recordsAfterRunning(options) && !run.overBudget) {
+      const first = yield* runThenRecord(run, id, options, attempt(null))
       if (first._tag === "Settled") return first.value
       failed = first
     }
@@ -135,7 +139,7 @@ const execute = <A, E, R>(
         lease = begun.right
       }
       if (cause === undefined) {
-        const exit = yield* Effect.exit(attempt)
+        const exit = yield* Effect.exit(attempt(lease.path.stepId))
         if (Exit.isSuccess(exit)) {
           const [value, output] = exit.value
           const unserializable = unserializableOutput(run, name, output)

@@ -124,6 +124,8 @@ export const checkpointStep = <A>(run: RunContext, id: StepIdentity, options: St
     { runId: run.runId, step: id.name }
   ).pipe(
     Effect.catchTag("RunNotFoundError", Effect.die),
+    // The step already ran, so the server kept its checkpoint before stopping the run.
+    Effect.tapErrorTag("BudgetExceededError", () => Effect.sync(() => run.journal.push({ name: id.name, outcome: "executed" }))),
     Effect.flatMap((answer): Effect.Effect<A, Refused> => {
       switch (answer.action) {
         case "recorded":

@@ -8,7 +8,7 @@ import { request } from "./Request.js"
 import { resolveStep } from "./ResolveStep.js"
 import type { ResolveStepError, ResolveStepOptions } from "./ResolveStep.js"
 import { runWorkflow } from "./Run.js"
-import type { RunOptions } from "./Run.js"
+import type { BudgetInput, RunOptions } from "./Run.js"
 import type { CurrentRun } from "./RunContext.js"
 import { TidebaseClient } from "./TidebaseClient.js"
 import { TidebaseConfig } from "./TidebaseConfig.js"
@@ -20,6 +20,8 @@ export interface CreateRunOptions {
   readonly metadata?: unknown
   readonly recoveryWebhook?: string | null
   readonly channels?: unknown
+  /** Limits on the run's recorded usage (only when this creates the run). */
+  readonly budget?: BudgetInput | null
 }
 
 export interface ListRunsFilter {
@@ -44,6 +46,11 @@ export interface TidebaseService {
     ) => Effect.Effect<{ readonly run: Run; readonly created: boolean }, TidebaseRequestError>
     readonly get: (runId: string) => Effect.Effect<RunDetail, RunNotFoundError | TidebaseRequestError>
     readonly list: (filter?: ListRunsFilter) => Effect.Effect<ReadonlyArray<Run>, TidebaseRequestError>
+    /**
+     * Sets, changes or (null) clears the run's budget. A run stopped by its budget resumes once it
+     * is raised and the run is re-invoked.
+     */
+    readonly setBudget: (runId: string, budget: BudgetInput | null) => Effect.Effect<Run, RunNotFoundError | TidebaseRequestError>
   }
   readonly steps: {
     /** A person's decision on a step parked in manual_review (or failed_retryable): retry, complete with `output`, or fail the run. */
@@ -68,7 +75,9 @@ const make = (workerId: string | undefined = undefined) => Effect.map(TidebaseCl
     },
     get: (runId) => request(client.runs.get({ path: { runId } }), { runId }),
     list: (filter = {}) =>
-      Effect.map(request(client.runs.list({ urlParams: filter }), { runId: "" }), ({ runs }) => runs)
+      Effect.map(request(client.runs.list({ urlParams: filter }), { runId: "" }), ({ runs }) => runs),
+    setBudget: (runId, budget) =>
+      Effect.map(request(client.runs.update({ path: { runId }, payload: { budget } }), { runId }), ({ run }) => run)
   },
   steps: {
     resolve: (runId, stepId, options) => resolveStep(client, runId, stepId, options)

@@ -1,9 +1,25 @@
+import type { State, StateVersion } from "@tidebase/api"
 import { Effect } from "effect"
-import type { WorkflowError } from "./Errors.js"
+import type { Option, Schema } from "effect"
+import type { StateNotFoundError, TidebaseRequestError, WorkflowError } from "./Errors.js"
 import type { RunOptions } from "./Run.js"
 import { CurrentRun } from "./RunContext.js"
 import type { StepRecord } from "./RunContext.js"
+import { bindState, createSnapshot } from "./State.js"
+import type {
+  BoundState,
+  GetStateOptions,
+  SaveStateOptions,
+  SnapshotOptions,
+  StatePatch,
+  StateVersionsOptions,
+  StateWriteError,
+  StateWriteOptions
+} from "./State.js"
+import { currentStep } from "./StepScope.js"
 import { Tidebase } from "./Tidebase.js"
+import { bindUsage } from "./Usage.js"
+import type { UsageFields, UsageRecorded } from "./Usage.js"
 
 export { executeStep, fromCheckpoint, step } from "./Step.js"
 export type { StepError } from "./Step.js"
@@ -24,3 +40,50 @@ export const journal: Effect.Effect<ReadonlyArray<StepRecord>, never, CurrentRun
   CurrentRun,
   (run) => [...run.journal]
 )
+
+/** The current run's state, as Effects; each write made inside a step carries the step. */
+export interface StateHandle<A> {
+  readonly set: (value: A, options?: StateWriteOptions) => Effect.Effect<State, StateWriteError, CurrentRun>
+  readonly patch: (partial: StatePatch<A>, options?: StateWriteOptions) => Effect.Effect<State, StateWriteError, CurrentRun>
+  readonly get: (options?: GetStateOptions) => Effect.Effect<Option.Option<A>, TidebaseRequestError, CurrentRun>
+  readonly save: (
+    label: string,
+    options?: SaveStateOptions
+  ) => Effect.Effect<StateVersion, StateWriteError | StateNotFoundError, CurrentRun>
+  readonly versions: (options?: StateVersionsOptions) => Effect.Effect<ReadonlyArray<StateVersion>, TidebaseRequestError, CurrentRun>
+}
+
+/**
+ * The run's live state (its own stream, or the one `stream` names), versioned on every write. With
+ * a Schema the value is encoded before it is stored and decoded by `get`, so a Date or a branded
+ * value comes back as itself; without one it is JSON.
+ */
+export const state: {
+  (): StateHandle<unknown>
+  <A, I>(schema: Schema.Schema<A, I, never>): StateHandle<A>
+} = <A>(schema?: Schema.Schema<A, any, never>): StateHandle<A> => {
+  const bound = <B, E>(use: (state: BoundState<A>) => Effect.Effect<B, E>) =>
+    Effect.flatMap(CurrentRun, (run) => use(bindState(run, currentStep, schema)))
+  return {
+    set: (value, options) => bound((s) => s.set(value, options)),
+    patch: (partial, options) => bound((s) => s.patch(partial, options)),
+    get: (options) => bound((s) => s.get(options)),
+    save: (label, options) => bound((s) => s.save(label, options)),
+    versions: (options) => bound((s) => s.versions(options))
+  }
+}
+
+/** A labeled version holding `value`, in the stream of `options.target` (`type:id`; the run's own by default). */
+export const snapshot = (
+  label: string,
+  value: unknown,
+  options?: SnapshotOptions
+): Effect.Effect<StateVersion, StateWriteError, CurrentRun> =>
+  Effect.flatMap(CurrentRun, (run) => createSnapshot(run, currentStep, label, value, options))
+
+/**
+ * Adds a record to the run's usage ledger, tied to the step it is made in. Over the run's budget,
+ * the answer says so and the run's next step stops it with `BudgetExceededError`.
+ */
+export const recordUsage = (fields: UsageFields): Effect.Effect<UsageRecorded, TidebaseRequestError, CurrentRun> =>
+  Effect.flatMap(CurrentRun, (run) => bindUsage(run, currentStep).record(fields))

@@ -1,12 +1,29 @@
 export * from "./Errors.js"
 export { CurrentRun } from "./RunContext.js"
 export type { RunContext, StepOutcome, StepRecord } from "./RunContext.js"
-export type { RunOptions } from "./Run.js"
+export type { BudgetInput, RunOptions } from "./Run.js"
 export { StepNotResolvableError } from "./ResolveStep.js"
 export type { ResolveStepError, ResolveStepOptions } from "./ResolveStep.js"
+export type {
+  BoundState,
+  GetStateOptions,
+  SaveStateOptions,
+  SnapshotOptions,
+  StatePatch,
+  StateVersionOptions,
+  StateVersionsOptions,
+  StateWriteError,
+  StateWriteOptions
+} from "./State.js"
+export { bindState, createSnapshot } from "./State.js"
 export type { StepOptions } from "./StepOptions.js"
+export { CurrentStep } from "./StepScope.js"
+export type { StepScope } from "./StepScope.js"
 export { Tidebase } from "./Tidebase.js"
 export type { ConnectionOptions, CreateRunOptions, ListRunsFilter, TidebaseService } from "./Tidebase.js"
 export { TidebaseClient } from "./TidebaseClient.js"
 export { TidebaseConfig } from "./TidebaseConfig.js"
+export { bindUsage } from "./Usage.js"
+export type { BoundUsage, UsageFields, UsageRecorded } from "./Usage.js"
 export * as Workflow from "./Workflow.js"
+export type { StateHandle } from "./Workflow.js"

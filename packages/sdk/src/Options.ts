@@ -1,4 +1,5 @@
 import type { ReplayMode } from "@tidebase/domain"
+import type { BudgetInput } from "@tidebase/effect"
 import type { Schema } from "effect"
 
 export interface TidebaseOptions {
@@ -23,13 +24,20 @@ export interface TidebaseOptions {
   readonly requestTimeoutMs?: number
 }
 
-export interface RunOptions<I = any> {
+export interface RunOptions<I = any, S = any> {
   /** Your id for the run: re-invoking with it resumes the run instead of starting another. */
   readonly runId?: string
   readonly input?: I
   readonly metadata?: unknown
   readonly recoveryWebhook?: string | null
   readonly channels?: unknown
+  /**
+   * Limits on the run's recorded usage (`run.usage.record`), set when the run is created; change
+   * them with `tide.runs.setBudget`. Over budget, the run stops at its next step with `BudgetExceededError`.
+   */
+  readonly budget?: BudgetInput | null
+  /** An Effect Schema for `run.state`, so a Date or a branded value in the state comes back as itself from `run.state.get()`. */
+  readonly stateSchema?: Schema.Schema<S, any, never>
   readonly leaseMs?: number
   /** Overrides the client's `workerId` for this run. */
   readonly workerId?: string

@@ -1,16 +1,16 @@
 import type { Run, RunDetail, Step } from "@tidebase/api"
 import { CurrentRun, Tidebase as EffectTidebase } from "@tidebase/effect"
-import type { ListRunsFilter, ResolveStepOptions } from "@tidebase/effect"
+import type { BudgetInput, ListRunsFilter, ResolveStepOptions } from "@tidebase/effect"
 import { Cause, Effect, Exit, ManagedRuntime } from "effect"
 import type { ConfigError } from "effect"
 import type { RunOptions, TidebaseOptions } from "./Options.js"
 import { undiciClient } from "./UndiciClient.js"
 import { makeWebhookHandler } from "./Webhook.js"
 import type { WebhookOptions } from "./Webhook.js"
-import { makeWorkflowRun } from "./WorkflowRun.js"
+import { makeWorkflowRun, outsideSteps } from "./WorkflowRun.js"
 import type { WorkflowRun } from "./WorkflowRun.js"
 
-export type WorkflowFn<I = any, A = unknown> = (run: WorkflowRun<I>, input: I) => A | PromiseLike<A>
+export type WorkflowFn<I = any, A = unknown, S = any> = (run: WorkflowRun<I, S>, input: I) => A | PromiseLike<A>
 
 const env = (name: string): string | undefined => globalThis.process?.env?.[name] || undefined
 
@@ -18,7 +18,7 @@ const env = (name: string): string | undefined => globalThis.process?.env?.[name
 export class Tidebase {
   readonly #runtime: ManagedRuntime.ManagedRuntime<EffectTidebase, ConfigError.ConfigError>
   readonly #webhookSecret: string | undefined
-  readonly #workflows = new Map<string, WorkflowFn<any, any>>()
+  readonly #workflows = new Map<string, WorkflowFn<any, any, any>>()
 
   constructor(options: TidebaseOptions = {}) {
     this.#runtime = ManagedRuntime.make(
@@ -45,20 +45,21 @@ export class Tidebase {
    * steps return their checkpoints, and a completed run returns its stored result. Without `fn`,
    * the workflow registered under `name` runs.
    */
-  run<I = any, A = unknown>(name: string, options: RunOptions<I> = {}, fn?: WorkflowFn<I, A>): Promise<A> {
+  run<I = any, A = unknown, S = any>(name: string, options: RunOptions<I, S> = {}, fn?: WorkflowFn<I, A, S>): Promise<A> {
     const workflow = fn ?? this.#workflows.get(name)
     if (workflow === undefined) return Promise.reject(new Error(`no workflow registered as ${name}`))
+    const { stateSchema, ...runOptions } = options
     return this.#exec(Effect.flatMap(EffectTidebase, (tide) =>
-      tide.run(name, options, (input: I) =>
+      tide.run(name, runOptions, (input: I) =>
         Effect.flatMap(CurrentRun, (context) =>
           Effect.tryPromise({
-            try: async (): Promise<A> => await workflow(makeWorkflowRun<I>(context), input),
+            try: (): Promise<A> => outsideSteps(async () => await workflow(makeWorkflowRun<I, S>(context, stateSchema), input)),
             catch: (error) => error
           })))))
   }
 
   /** Register `fn` under `name` for `tide.run(name, options)` and the webhook handler. */
-  workflow<I = any, A = unknown>(name: string, fn: WorkflowFn<I, A>): WorkflowFn<I, A> {
+  workflow<I = any, A = unknown, S = any>(name: string, fn: WorkflowFn<I, A, S>): WorkflowFn<I, A, S> {
     this.#workflows.set(name, fn)
     return fn
   }
@@ -67,9 +68,16 @@ export class Tidebase {
     /** Create (or, with a known `runId`, get) a run without executing anything. */
     create: (name: string, options: RunOptions = {}): Promise<Run> =>
       this.#exec(Effect.flatMap(EffectTidebase, (tide) => Effect.map(tide.runs.create(name, options), ({ run }) => run))),
+    /** The run with its steps, state (`state`, `stateStreams`, `stateVersions`), usage ledger and events. */
     get: (runId: string): Promise<RunDetail> => this.#exec(Effect.flatMap(EffectTidebase, (tide) => tide.runs.get(runId))),
     list: (filter: ListRunsFilter = {}): Promise<ReadonlyArray<Run>> =>
-      this.#exec(Effect.flatMap(EffectTidebase, (tide) => tide.runs.list(filter)))
+      this.#exec(Effect.flatMap(EffectTidebase, (tide) => tide.runs.list(filter))),
+    /**
+     * Sets, changes or (null) clears the run's budget. A run stopped by its budget goes on when it
+     * is raised and the run is re-invoked (completed steps replay).
+     */
+    setBudget: (runId: string, budget: BudgetInput | null): Promise<Run> =>
+      this.#exec(Effect.flatMap(EffectTidebase, (tide) => tide.runs.setBudget(runId, budget)))
   }
 
   readonly steps = {

@@ -1,10 +1,39 @@
-import { StepFailedError, Workflow } from "@tidebase/effect"
-import type { RunContext, StepOptions as EffectStepOptions } from "@tidebase/effect"
-import { Cause, Duration, Effect, Exit } from "effect"
+import type { State, StateVersion } from "@tidebase/api"
+import { bindState, bindUsage, createSnapshot, CurrentStep, StepFailedError, Workflow } from "@tidebase/effect"
+import type {
+  GetStateOptions,
+  RunContext,
+  SaveStateOptions,
+  SnapshotOptions,
+  StatePatch,
+  StateVersionsOptions,
+  StateWriteOptions,
+  StepOptions as EffectStepOptions,
+  StepScope,
+  UsageFields,
+  UsageRecorded
+} from "@tidebase/effect"
+import { Cause, Duration, Effect, Exit, FiberRef, Option } from "effect"
+import type { Schema } from "effect"
+import { AsyncLocalStorage } from "node:async_hooks"
 import type { StepOptions } from "./Options.js"
 
+/** The run's live state: each write appends a version, and readers of the run's events see it at once. */
+export interface WorkflowState<S = any> {
+  /** Replaces the stream's value (the run's own stream unless `options.stream` names another). */
+  set(value: S, options?: StateWriteOptions): Promise<State>
+  /** Merges `partial` into the stream's value, shallowly: the keys given replace the current ones. */
+  patch(partial: StatePatch<S>, options?: StateWriteOptions): Promise<State>
+  /** The stream's current value as the server has it, or `undefined` before its first write. */
+  get(options?: GetStateOptions): Promise<S | undefined>
+  /** Labels the stream's current value as a version of its own (importance `milestone` by default). */
+  save(label: string, options?: SaveStateOptions): Promise<StateVersion>
+  /** Versions by stream then version, each with its full value; `labeled: true` for saves and snapshots only. */
+  versions(options?: StateVersionsOptions): Promise<ReadonlyArray<StateVersion>>
+}
+
 /** The handle a workflow function receives: the run's identity and its checkpointed `step`. */
-export interface WorkflowRun<I = any> {
+export interface WorkflowRun<I = any, S = any> {
   readonly runId: string
   readonly workflowName: string
   readonly input: I
@@ -16,7 +45,29 @@ export interface WorkflowRun<I = any> {
   readonly executed: ReadonlyArray<string>
   step<T>(name: string, fn: () => T | PromiseLike<T>): Promise<T>
   step<T>(name: string, options: StepOptions<T>, fn: () => T | PromiseLike<T>): Promise<T>
+  /** The run's state (typed by `S`, encoded by the run's `stateSchema` when given). */
+  readonly state: WorkflowState<S>
+  /** A labeled version holding `state`, in the stream of `options.target` (`type:id`; the run's own by default). */
+  snapshot(label: string, state: unknown, options?: SnapshotOptions): Promise<StateVersion>
+  readonly usage: {
+    /**
+     * Adds a record to the run's usage ledger, counted once even when the request is retried; a
+     * step replayed from its checkpoint does not run again, so it records nothing again.
+     */
+    record(fields: UsageFields): Promise<UsageRecorded>
+  }
 }
+
+/**
+ * The step whose function is running, for the state writes and usage records it makes: a step's
+ * function is a promise chain outside any fiber, so the fiber's CurrentStep is carried into it here.
+ */
+const steps = new AsyncLocalStorage<StepScope | null>()
+
+/** Runs the workflow function outside any step, whatever async context the runtime calls it from. */
+export const outsideSteps = <A>(fn: () => A): A => steps.run(null, fn)
+
+const currentStep = Effect.sync(() => steps.getStore() ?? null)
 
 const toEffectOptions = <T>(options: StepOptions<T>): EffectStepOptions<T> => {
   if (options.timeoutMs === undefined && options.announceAfterMs === undefined) return options
@@ -35,9 +86,13 @@ const settle = <T>(exit: Exit.Exit<T, unknown>): T => {
   throw error instanceof StepFailedError ? error.error : error
 }
 
-export const makeWorkflowRun = <I>(context: RunContext): WorkflowRun<I> => {
+const toPromise = <A>(effect: Effect.Effect<A, unknown>): Promise<A> => Effect.runPromiseExit(effect).then(settle)
+
+export const makeWorkflowRun = <I, S = any>(context: RunContext, stateSchema?: Schema.Schema<S, any, never>): WorkflowRun<I, S> => {
   const names = (outcome: "replayed" | "executed") =>
     context.journal.filter((r) => r.outcome === outcome).map((r) => r.name)
+  const state = bindState(context, currentStep, stateSchema)
+  const usage = bindUsage(context, currentStep)
   return {
     runId: context.runId,
     workflowName: context.workflowName,
@@ -57,8 +112,20 @@ export const makeWorkflowRun = <I>(context: RunContext): WorkflowRun<I> => {
       // Replaying a prefetched checkpoint needs no fiber and no round trip: a long resume stays cheap.
       const replayed = Workflow.fromCheckpoint(context, name, effectOptions)
       if (replayed !== undefined) return new Promise<T>((resolve) => resolve(settle(replayed)))
-      const body = Effect.tryPromise({ try: async () => await fn(), catch: (error) => error })
-      return Effect.runPromiseExit(Workflow.executeStep(context, name, effectOptions, body)).then(settle)
+      const body = Effect.flatMap(FiberRef.get(CurrentStep), (scope) =>
+        Effect.tryPromise({ try: () => steps.run(scope, async () => await fn()), catch: (error) => error }))
+      return toPromise(Workflow.executeStep(context, name, effectOptions, body))
+    },
+    state: {
+      set: (value, options) => toPromise(state.set(value, options)),
+      patch: (partial, options) => toPromise(state.patch(partial, options)),
+      get: (options) => toPromise(Effect.map(state.get(options), Option.getOrUndefined)),
+      save: (label, options) => toPromise(state.save(label, options)),
+      versions: (options) => toPromise(state.versions(options))
+    },
+    snapshot: (label, value, options) => toPromise(createSnapshot(context, currentStep, label, value, options)),
+    usage: {
+      record: (fields) => toPromise(usage.record(fields))
     }
   }
 }

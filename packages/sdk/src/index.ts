@@ -1,22 +1,48 @@
-export type { Checkpoint, Run, RunDetail, Step } from "@tidebase/api"
+export type {
+  Budget,
+  Checkpoint,
+  Run,
+  RunDetail,
+  State,
+  StateStream,
+  StateVersion,
+  Step,
+  Usage,
+  UsageTotals
+} from "@tidebase/api"
 export {
+  BudgetExceededError,
   DuplicateStepName,
   InputMismatchError,
   LeaseLostError,
   RunCancelledError,
   RunFailedError,
   RunNotFoundError,
+  StateNotFoundError,
   StepLockedError,
   StepNotResolvableError,
   StepTimeoutError,
   TidebaseRequestError,
   UnserializableOutput,
+  UnserializableState,
   WorkflowMismatch
 } from "@tidebase/effect"
-export type { ResolveStepOptions } from "@tidebase/effect"
+export type {
+  BudgetInput,
+  GetStateOptions,
+  ResolveStepOptions,
+  SaveStateOptions,
+  SnapshotOptions,
+  StatePatch,
+  StateVersionOptions,
+  StateVersionsOptions,
+  StateWriteOptions,
+  UsageFields,
+  UsageRecorded
+} from "@tidebase/effect"
 export type { RunOptions, StepOptions, TidebaseOptions } from "./Options.js"
 export { Tidebase } from "./Tidebase.js"
 export type { WorkflowFn } from "./Tidebase.js"
 export type { WebhookOptions } from "./Webhook.js"
 export { signWebhookBody, verifyWebhookSignature } from "./WebhookSignature.js"
-export type { WorkflowRun } from "./WorkflowRun.js"
+export type { WorkflowRun, WorkflowState } from "./WorkflowRun.js"

@@ -1,6 +1,6 @@
 import { HttpApiBuilder } from "@effect/platform"
 import * as Api from "@tidebase/api"
-import { newStateStreamId, newStateVersionId } from "@tidebase/domain"
+import { newStateStreamId, newStateVersionId, runStream } from "@tidebase/domain"
 import { Effect } from "effect"
 import { wireErrors } from "../Http/DomainErrors.js"
 import { jsonText } from "../Http/JsonText.js"
@@ -59,6 +59,11 @@ export const StateHttp = HttpApiBuilder.group(Api.TidebaseApi, "state", (handler
         commands.snapshot({ ...writeFields(path.runId, payload), label: payload.label, value: payload.state, target: payload.target }).pipe(
           Effect.map((snapshot) => ({ snapshot })),
           wireErrors
+        ))
+      .handle("get", ({ path, urlParams }) =>
+        Effect.zipRight(
+          existing(path.runId),
+          Effect.map(queries.current(path.runId, urlParams.stream ?? runStream(path.runId)), (body) => jsonText(`{"state":${body}}`))
         ))
       .handle("versions", ({ path, urlParams }) =>
         Effect.zipRight(existing(path.runId), Effect.map(queries.versions(path.runId, urlParams), (body) => jsonText(`{"stateVersions":${body}}`))))

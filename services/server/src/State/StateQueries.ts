@@ -1,7 +1,7 @@
 import { Effect } from "effect"
 import { PgPool } from "../Database/PgPool.js"
 import type { JsonText } from "../Runs/RunQueries.js"
-import { jsonArray, stateVersionJson } from "../Runs/WireJson.js"
+import { jsonArray, stateJson, stateVersionJson } from "../Runs/WireJson.js"
 
 const VERSIONS = `select ${
   jsonArray(
@@ -10,6 +10,8 @@ const VERSIONS = `select ${
       order by stream, version) v`
   )
 }::text as body`
+
+const STATE = `select (select ${stateJson("t")} from state_streams t where t.run_id = $1 and t.name = $2)::text as body`
 
 const SNAPSHOTS = `select ${
   jsonArray(stateVersionJson("v"), "(select * from state_versions where run_id = $1 and label is not null order by seq desc) v")
@@ -30,6 +32,10 @@ export class StateQueries extends Effect.Service<StateQueries>()("Tidebase/State
     /** `[StateVersion]`: every labeled version of the run, newest first. */
     const snapshots = (runId: string) => body("tidebase_snapshots", SNAPSHOTS, [runId])
 
-    return { versions, snapshots } as const
+    /** `State` of one stream, or `null` when it has no version yet. */
+    const current = (runId: string, stream: string) =>
+      Effect.map(body("tidebase_state", STATE, [runId, stream]), (text) => text ?? "null")
+
+    return { current, versions, snapshots } as const
   })
 }) {}
