@@ -58,7 +58,9 @@ export const http = (base: string, headers: Record<string, string> = {}) => {
     })
   return {
     get: (path: string, extra?: Record<string, string>) => call("GET", path, undefined, extra),
-    post: (path: string, body?: unknown, extra?: Record<string, string>) => call("POST", path, body, extra)
+    post: (path: string, body?: unknown, extra?: Record<string, string>) => call("POST", path, body, extra),
+    put: (path: string, body?: unknown, extra?: Record<string, string>) => call("PUT", path, body, extra),
+    patch: (path: string, body?: unknown, extra?: Record<string, string>) => call("PATCH", path, body, extra)
   }
 }
 
