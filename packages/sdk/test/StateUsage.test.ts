@@ -1,25 +1,9 @@
 import { expect } from "@effect/vitest"
 import { BudgetExceededError, LeaseLostError, StateNotFoundError, Tidebase, TidebaseRequestError } from "@tidebase/sdk"
 import { Effect } from "effect"
-import { startProxy } from "../../../test/Proxy.js"
 import type { Proxy } from "../../../test/Proxy.js"
 import { serverSuite, TestServer } from "../../../test/TestServer.js"
-import { Crash, eventsOfType, newRunId, rejection, withTide } from "./Harness.js"
-
-/** A client through a proxy that can drop answers, and one straight to the server for checking. */
-const throughProxy = (body: (tide: Tidebase, proxy: Proxy, direct: Tidebase, url: string) => Promise<void>) =>
-  Effect.flatMap(TestServer, ({ url }) =>
-    Effect.promise(async () => {
-      const proxy = await startProxy(url)
-      const tide = new Tidebase({ url: proxy.url })
-      const direct = new Tidebase({ url })
-      try {
-        await body(tide, proxy, direct, url)
-      } finally {
-        await Promise.all([tide.close(), direct.close()])
-        await proxy.close()
-      }
-    }))
+import { Crash, eventsOfType, newRunId, rejection, throughProxy, withTide } from "./Harness.js"
 
 /** The requests the proxy forwarded for `runId`, as `METHOD /rest`, heartbeats left out. */
 const requestsFor = (proxy: Proxy, runId: string) =>

@@ -2,24 +2,9 @@ import { expect } from "@effect/vitest"
 import { Tidebase, TidebaseRequestError } from "@tidebase/sdk"
 import { Effect, Option, Redacted } from "effect"
 import { serverSuite, TestServer } from "../../../test/TestServer.js"
-import { eventsOfType, newRunId, rejection } from "./Harness.js"
-import { closedPort, startHttpServer, startProxy } from "../../../test/Proxy.js"
+import { eventsOfType, newRunId, rejection, throughProxy } from "./Harness.js"
+import { closedPort, startHttpServer } from "../../../test/Proxy.js"
 import type { Proxy } from "../../../test/Proxy.js"
-
-/** A promise-SDK client that reaches the suite's real server through a proxy that can misbehave. */
-const throughProxy = (body: (tide: Tidebase, proxy: Proxy, direct: Tidebase) => Promise<void>) =>
-  Effect.flatMap(TestServer, ({ url }) =>
-    Effect.promise(async () => {
-      const proxy = await startProxy(url)
-      const tide = new Tidebase({ url: proxy.url })
-      const direct = new Tidebase({ url })
-      try {
-        await body(tide, proxy, direct)
-      } finally {
-        await Promise.all([tide.close(), direct.close()])
-        await proxy.close()
-      }
-    }))
 
 const messageOf = (error: unknown) => (error as Error).message
 
