@@ -1,6 +1,6 @@
 import { HttpApiSchema } from "@effect/platform"
 import { Schema } from "effect"
-import { Run, Step } from "./Models.js"
+import { Gate, Run, Step } from "./Models.js"
 
 /**
  * Every wire error carries its status on the class and its `code` as a constructor default,
@@ -151,4 +151,30 @@ export class StateNotFound extends Schema.TaggedError<StateNotFound>()("StateNot
   code: code("state_not_found")
 }, HttpApiSchema.annotations({ status: 404 })) {
   static readonly of = (runId: string, stream: string) => new StateNotFound({ error: `run ${runId} has no state in stream ${stream}` })
+}
+
+/** No gate of the run has this id (resolve answers 409, as v0.6 does). */
+export class GateNotFound extends Schema.TaggedError<GateNotFound>()("GateNotFound", {
+  error: Schema.String,
+  code: code("gate_not_found")
+}, HttpApiSchema.annotations({ status: 409 })) {
+  static readonly of = (gateId: string) => new GateNotFound({ error: `gate ${gateId} not found` })
+}
+
+/** A gate resolves once: the first decision stands and is shown. */
+export class GateAlreadyResolved extends Schema.TaggedError<GateAlreadyResolved>()("GateAlreadyResolved", {
+  error: Schema.String,
+  code: code("gate_resolved"),
+  gate: Gate
+}, HttpApiSchema.annotations({ status: 409 })) {
+  static readonly of = (gate: Gate) =>
+    new GateAlreadyResolved({ error: `gate ${gate.name} was already ${gate.status} by ${gate.actor}`, gate })
+}
+
+/** The resolve token is not the gate's; nothing is decided. */
+export class GateTokenMismatch extends Schema.TaggedError<GateTokenMismatch>()("GateTokenMismatch", {
+  error: Schema.String,
+  code: code("gate_token_mismatch")
+}, HttpApiSchema.annotations({ status: 409 })) {
+  static readonly of = (gateId: string) => new GateTokenMismatch({ error: `wrong resolve token for gate ${gateId}` })
 }

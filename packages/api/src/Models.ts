@@ -1,7 +1,7 @@
 import { Schema } from "effect"
 import { Budget, ResumeContract, ResumeDecision, StateVersion as DomainStateVersion, StepResolution, StepStatus } from "@tidebase/domain"
 import { Usage } from "@tidebase/domain"
-export { Budget, Usage } from "@tidebase/domain"
+export { Budget, Gate, Usage } from "@tidebase/domain"
 
 const Json = Schema.Unknown
 const Timestamp = Schema.String

@@ -1,4 +1,5 @@
 import { Data } from "effect"
+import type { Gate } from "./Records.js"
 import type { RunState, StepState } from "./Run.js"
 
 export class RunNotFound extends Data.TaggedError("RunNotFound")<{ readonly runId: string }> {}
@@ -23,4 +24,11 @@ export class StateNotFound extends Data.TaggedError("StateNotFound")<{ readonly 
 /** The run's recorded usage is over its budget: it was stopped (failed with `budget_exceeded`) instead of running more. */
 export class BudgetExceeded extends Data.TaggedError("BudgetExceeded")<{ readonly run: RunState }> {}
 
-export type DomainError = RunNotFound | RunCancelled | RunAlreadyCompleted | LeaseHeld | LeaseLost | StepNotFound | WorkflowMismatch | StepNotResolvable | StateNotFound | BudgetExceeded
+/** No gate of the run has this id. */
+export class GateNotFound extends Data.TaggedError("GateNotFound")<{ readonly runId: string; readonly gateId: string }> {}
+/** A gate resolves once: the first decision stands. */
+export class GateAlreadyResolved extends Data.TaggedError("GateAlreadyResolved")<{ readonly gate: Gate }> {}
+/** The resolve token is not the gate's. */
+export class GateTokenMismatch extends Data.TaggedError("GateTokenMismatch")<{ readonly gate: Gate }> {}
+
+export type DomainError = RunNotFound | RunCancelled | RunAlreadyCompleted | LeaseHeld | LeaseLost | StepNotFound | WorkflowMismatch | StepNotResolvable | StateNotFound | BudgetExceeded | GateNotFound | GateAlreadyResolved | GateTokenMismatch

@@ -1,5 +1,5 @@
 import { Schema } from "effect"
-import { Budget, StateVersion, Usage } from "./Records.js"
+import { Budget, Gate, StateVersion, Usage } from "./Records.js"
 import { ResumeContract, ResumeDecision, StepStatus } from "./ResumeContract.js"
 
 const Json = Schema.Unknown
@@ -125,6 +125,18 @@ export class UsageRecorded extends Schema.TaggedClass<UsageRecorded>()("usage.re
   at: Timestamp
 }) {}
 
+/** A gate was opened: the run waits for a decision. The payload never holds the resolve token. */
+export class GateCreated extends Schema.TaggedClass<GateCreated>()("gate.created", {
+  gate: Gate,
+  at: Timestamp
+}) {}
+
+/** A gate was decided, once: `gate` is the gate as resolved (status, decision, actor, payload). */
+export class GateResolved extends Schema.TaggedClass<GateResolved>()("gate.resolved", {
+  gate: Gate,
+  at: Timestamp
+}) {}
+
 export const RunEvent = Schema.Union(
   RunCreated,
   RunStarted,
@@ -139,7 +151,9 @@ export const RunEvent = Schema.Union(
   StateUpdated,
   StateSaved,
   SnapshotCreated,
-  UsageRecorded
+  UsageRecorded,
+  GateCreated,
+  GateResolved
 )
 export type RunEvent = typeof RunEvent.Type
 export type RunEventType = RunEvent["_tag"]

@@ -52,3 +52,35 @@ export const Budget = Schema.Struct({
   maxTotalTokens: Schema.NullOr(Schema.Number)
 })
 export type Budget = typeof Budget.Type
+
+/** How a person (or a timeout, or a cancel) decided a gate. */
+export const GateDecision = Schema.Literal("approved", "rejected", "canceled")
+export type GateDecision = typeof GateDecision.Type
+
+export const GateStatus = Schema.Literal("pending", "approved", "rejected", "canceled")
+export type GateStatus = typeof GateStatus.Type
+
+/**
+ * An approval gate as events carry it: never its resolve token, which the server derives from a
+ * secret of its own and the gate's id, so no log, stream or rebuild ever holds it.
+ */
+export const Gate = Schema.Struct({
+  id: Schema.String,
+  runId: Schema.String,
+  name: Schema.String,
+  prompt: Schema.String,
+  data: Json,
+  status: GateStatus,
+  decision: Schema.NullOr(GateDecision),
+  actor: Schema.NullOr(Schema.String),
+  decisionPayload: Json,
+  capability: Schema.NullOr(Schema.String),
+  channels: Json,
+  /** Ours: when a pending gate resolves by itself with `defaultDecision` (actor `system:timeout`). */
+  timeoutAt: Schema.NullOr(Timestamp),
+  defaultDecision: Schema.NullOr(GateDecision),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+  resolvedAt: Schema.NullOr(Timestamp)
+})
+export type Gate = typeof Gate.Type

@@ -1,5 +1,5 @@
 import type { RunEvent, StepResolution } from "./Events.js"
-import type { Budget, StateVersion, Usage } from "./Records.js"
+import type { Budget, Gate, StateVersion, Usage } from "./Records.js"
 import type { ResumeContract, ResumeDecision, StepStatus } from "./ResumeContract.js"
 
 export type RunStatus = "pending" | "queued" | "running" | "completed" | "failed" | "cancelled"
@@ -87,21 +87,31 @@ export interface RunAggregate {
   readonly stateStreams: ReadonlyMap<string, StateStreamState>
   /** Usage records that carry an idempotency key, by key (loaded like steps: only the one a command names). */
   readonly usage: ReadonlyMap<string, Usage>
+  /** Gates by name (only the one a command loaded, or all in a full fold). */
+  readonly gates: ReadonlyMap<string, Gate>
 }
 
-export const emptyAggregate: RunAggregate = { version: 0, run: undefined, steps: new Map(), stateStreams: new Map(), usage: new Map() }
+export const emptyAggregate: RunAggregate = {
+  version: 0,
+  run: undefined,
+  steps: new Map(),
+  stateStreams: new Map(),
+  usage: new Map(),
+  gates: new Map()
+}
 
 /** The version an aggregate with only these pieces loaded decides on. */
 export const aggregateOf = (
   version: number,
   run: RunState | undefined,
-  pieces: Partial<Pick<RunAggregate, "steps" | "stateStreams" | "usage">> = {}
+  pieces: Partial<Pick<RunAggregate, "steps" | "stateStreams" | "usage" | "gates">> = {}
 ): RunAggregate => ({
   version,
   run,
   steps: pieces.steps ?? new Map(),
   stateStreams: pieces.stateStreams ?? new Map(),
-  usage: pieces.usage ?? new Map()
+  usage: pieces.usage ?? new Map(),
+  gates: pieces.gates ?? new Map()
 })
 
 export const isFinal = (status: RunStatus) => status === "completed" || status === "cancelled"
@@ -267,6 +277,12 @@ export const evolve = (state: RunAggregate, event: RunEvent): RunAggregate => {
       const records = new Map(state.usage)
       records.set(usage.idempotencyKey, usage)
       return { ...next, usage: records }
+    }
+    case "gate.created":
+    case "gate.resolved": {
+      const gates = new Map(state.gates)
+      gates.set(event.gate.name, event.gate)
+      return { ...state, version, gates }
     }
   }
 }

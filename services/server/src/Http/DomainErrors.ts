@@ -1,6 +1,6 @@
 import * as Api from "@tidebase/api"
 import type { DomainError } from "@tidebase/domain"
-import { Effect } from "effect"
+import { absurd, Effect } from "effect"
 import { wireRunFromState } from "../Runs/Rows.js"
 
 type ApiErrorOf<E extends DomainError> = E extends { _tag: "RunNotFound" } ? Api.RunNotFound
@@ -12,6 +12,9 @@ type ApiErrorOf<E extends DomainError> = E extends { _tag: "RunNotFound" } ? Api
   : E extends { _tag: "StepNotResolvable" } ? Api.StepNotResolvable
   : E extends { _tag: "StateNotFound" } ? Api.StateNotFound
   : E extends { _tag: "BudgetExceeded" } ? Api.BudgetExceeded
+  : E extends { _tag: "GateNotFound" } ? Api.GateNotFound
+  : E extends { _tag: "GateAlreadyResolved" } ? Api.GateAlreadyResolved
+  : E extends { _tag: "GateTokenMismatch" } ? Api.GateTokenMismatch
   : Api.StepNotFound
 
 const toApiError = (e: DomainError) => {
@@ -38,6 +41,14 @@ const toApiError = (e: DomainError) => {
       return Api.StateNotFound.of(e.runId, e.stream)
     case "BudgetExceeded":
       return Api.BudgetExceeded.of(wireRunFromState(e.run))
+    case "GateNotFound":
+      return Api.GateNotFound.of(e.gateId)
+    case "GateAlreadyResolved":
+      return Api.GateAlreadyResolved.of(e.gate)
+    case "GateTokenMismatch":
+      return Api.GateTokenMismatch.of(e.gate.id)
+    default:
+      return absurd<never>(e)
   }
 }
 
