@@ -4,6 +4,9 @@ import { Authorization, EventStreamAuthorization } from "./Authorization.js"
 import {
   BadRequest,
   BudgetExceeded,
+  GateAlreadyResolved,
+  GateNotFound,
+  GateTokenMismatch,
   LeaseHeld,
   LeaseLost,
   RunAlreadyCompleted,
@@ -12,9 +15,10 @@ import {
   StepNotFound,
   StateNotFound,
   StepNotResolvable,
+  UnknownGate,
   WorkflowMismatch
 } from "./Errors.js"
-import { Checkpoint, Event, Run, RunDetail, State, StateVersion, Step, Usage } from "./Models.js"
+import { Checkpoint, Event, Gate, Run, RunDetail, RunStatus, State, StateVersion, Step, Usage } from "./Models.js"
 import * as P from "./Payloads.js"
 
 export class HealthGroup extends HttpApiGroup.make("health").add(
@@ -261,6 +265,42 @@ export class UsageGroup extends HttpApiGroup.make("usage").add(
     .addError(RunNotFound)
 ).middleware(Authorization) {}
 
+export class GatesGroup extends HttpApiGroup.make("gates")
+  .add(
+    HttpApiEndpoint.post("begin", "/runs/:runId/gates/begin")
+      .setPath(P.RunPath)
+      .setPayload(P.BeginGatePayload)
+      .addSuccess(Schema.Struct({ action: Schema.Literal("wait", "return"), gate: Gate }))
+      .addError(RunNotFound)
+      .addError(RunCancelled)
+      .addError(LeaseLost)
+      .addError(BudgetExceeded)
+  )
+  .add(
+    HttpApiEndpoint.get("get", "/runs/:runId/gates/:gateId")
+      .setPath(P.GatePath)
+      .addSuccess(Schema.Struct({ gate: Gate, runStatus: RunStatus }))
+      .addError(RunNotFound)
+      .addError(GateNotFound)
+  )
+  .add(
+    HttpApiEndpoint.post("resolve", "/runs/:runId/gates/:gateId/resolve")
+      .setPath(P.GatePath)
+      .setPayload(P.ResolveGatePayload)
+      .addSuccess(Schema.Struct({ gate: Gate }))
+      .addError(RunNotFound)
+      .addError(UnknownGate)
+      .addError(GateAlreadyResolved)
+      .addError(GateTokenMismatch)
+  )
+  .add(
+    HttpApiEndpoint.get("list", "/gates")
+      .setUrlParams(P.GatesParams)
+      .addSuccess(Schema.Struct({ gates: Schema.Array(Gate), next: Schema.NullOr(Schema.String) }))
+  )
+  .middleware(Authorization)
+{}
+
 /**
  * `GET /runs/:runId/events` answers `{events}` JSON to `accept: application/json` and
  * otherwise streams Server-Sent Events; the success schema describes the JSON form.
@@ -281,6 +321,7 @@ export class TidebaseApi extends HttpApi.make("tidebase")
   .add(StepsGroup)
   .add(StateGroup)
   .add(UsageGroup)
+  .add(GatesGroup)
   .add(EventsGroup)
   .addError(BadRequest)
 {}

@@ -1,6 +1,7 @@
 import { HttpApiSchema } from "@effect/platform"
 import { Schema } from "effect"
-import { Gate, Run, Step } from "./Models.js"
+import { Gate as DomainGate } from "@tidebase/domain"
+import { Run, Step } from "./Models.js"
 
 /**
  * Every wire error carries its status on the class and its `code` as a constructor default,
@@ -153,11 +154,19 @@ export class StateNotFound extends Schema.TaggedError<StateNotFound>()("StateNot
   static readonly of = (runId: string, stream: string) => new StateNotFound({ error: `run ${runId} has no state in stream ${stream}` })
 }
 
-/** No gate of the run has this id (resolve answers 409, as v0.6 does). */
-export class GateNotFound extends Schema.TaggedError<GateNotFound>()("GateNotFound", {
+/** Resolving a gate the run does not have: 409, as v0.6 answers every refused resolve. */
+export class UnknownGate extends Schema.TaggedError<UnknownGate>()("UnknownGate", {
   error: Schema.String,
   code: code("gate_not_found")
 }, HttpApiSchema.annotations({ status: 409 })) {
+  static readonly of = (gateId: string) => new UnknownGate({ error: `gate ${gateId} not found` })
+}
+
+/** Reading a gate the run does not have. */
+export class GateNotFound extends Schema.TaggedError<GateNotFound>()("GateNotFound", {
+  error: Schema.String,
+  code: code("gate_not_found")
+}, HttpApiSchema.annotations({ status: 404 })) {
   static readonly of = (gateId: string) => new GateNotFound({ error: `gate ${gateId} not found` })
 }
 
@@ -165,9 +174,9 @@ export class GateNotFound extends Schema.TaggedError<GateNotFound>()("GateNotFou
 export class GateAlreadyResolved extends Schema.TaggedError<GateAlreadyResolved>()("GateAlreadyResolved", {
   error: Schema.String,
   code: code("gate_resolved"),
-  gate: Gate
+  gate: DomainGate
 }, HttpApiSchema.annotations({ status: 409 })) {
-  static readonly of = (gate: Gate) =>
+  static readonly of = (gate: DomainGate) =>
     new GateAlreadyResolved({ error: `gate ${gate.name} was already ${gate.status} by ${gate.actor}`, gate })
 }
 

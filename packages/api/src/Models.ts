@@ -1,7 +1,11 @@
 import { Schema } from "effect"
 import { Budget, ResumeContract, ResumeDecision, StateVersion as DomainStateVersion, StepResolution, StepStatus } from "@tidebase/domain"
-import { Usage } from "@tidebase/domain"
-export { Budget, Gate, Usage } from "@tidebase/domain"
+import { Gate as DomainGate, Usage } from "@tidebase/domain"
+export { Budget, Usage } from "@tidebase/domain"
+
+/** A gate as API answers show it: with its resolve token (the API key is the boundary), unlike events. */
+export const Gate = Schema.Struct({ ...DomainGate.fields, resolveToken: Schema.String })
+export type Gate = typeof Gate.Type
 
 const Json = Schema.Unknown
 const Timestamp = Schema.String

@@ -1,6 +1,6 @@
 import { Schema } from "effect"
 import { isStorableText, UNSTORABLE_TEXT } from "./Limits.js"
-import { ID_PATTERN, ResumeDecision, StateImportance, StepResolution } from "@tidebase/domain"
+import { GateDecision, GateStatus, ID_PATTERN, ResumeDecision, StateImportance, StepResolution } from "@tidebase/domain"
 
 export const Id = Schema.String.pipe(
   Schema.pattern(ID_PATTERN, { message: () => "must be 1-200 characters of letters, digits, _ . : -" })
@@ -230,4 +230,33 @@ export const RecordUsagePayload = Schema.Struct({
   stepId: Optional(Id),
   /** Extension: a record whose key the run has seen is answered with the first and counted once. */
   idempotencyKey: Schema.optional(Name)
+})
+
+export const GatePath = Schema.Struct({ runId: Id, gateId: Id })
+
+export const BeginGatePayload = Schema.Struct({
+  name: Name,
+  prompt: Schema.String.pipe(Schema.maxLength(10_000)),
+  data: Schema.optional(Schema.Unknown),
+  channels: Schema.optional(Schema.Unknown),
+  capability: Schema.optional(Schema.NullOr(Name)),
+  /** Ours: a pending gate this old resolves with `defaultDecision` (default `rejected`), actor `system:timeout`. */
+  timeoutMs: Schema.optional(Schema.NullOr(Schema.Int.pipe(Schema.between(1, 366 * 24 * 60 * 60 * 1000)))),
+  defaultDecision: Schema.optional(Schema.NullOr(GateDecision)),
+  leaseOwner: Schema.optional(Name),
+  leaseEpoch: LeaseEpoch
+})
+
+export const ResolveGatePayload = Schema.Struct({
+  token: Schema.String.pipe(Schema.maxLength(1000)),
+  decision: GateDecision,
+  actor: Schema.optional(Schema.NullOr(Name)),
+  payload: Schema.optional(Schema.Unknown)
+})
+
+/** Extension: gates across runs, newest first; `cursor` is the `next` of the previous page. */
+export const GatesParams = Schema.Struct({
+  status: Schema.optional(GateStatus),
+  limit: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 500))),
+  cursor: Schema.optional(Text.pipe(Schema.maxLength(400)))
 })

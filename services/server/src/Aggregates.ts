@@ -3,13 +3,14 @@ import { ProjectionRebuilder } from "./EventStore/Rebuild.js"
 import { Aggregates, registered } from "./EventStore/Registry.js"
 import { RunKind } from "./Runs/RunKind.js"
 import { RunProjection } from "./Runs/RunProjection.js"
+import { GateProjection } from "./Gates/GateProjection.js"
 import { StateProjection } from "./State/StateProjection.js"
 import { StepProjection } from "./Steps/StepProjection.js"
 import { UsageProjection } from "./Usage/UsageProjection.js"
 
 /** Every stream kind and its inline projections: a feature with a new aggregate adds it here. */
 export const AggregatesLive = Layer.succeed(Aggregates, [
-  registered(RunKind, [RunProjection, StepProjection, StateProjection, UsageProjection])
+  registered(RunKind, [RunProjection, StepProjection, StateProjection, UsageProjection, GateProjection])
 ])
 
 export const ProjectionRebuilderLive = ProjectionRebuilder.Default.pipe(Layer.provide(AggregatesLive))

@@ -29,6 +29,10 @@ import { StateHttp } from "./State/StateHttp.js"
 import { StateQueries } from "./State/StateQueries.js"
 import { UsageCommands } from "./Usage/UsageCommands.js"
 import { UsageHttp } from "./Usage/UsageHttp.js"
+import { GateCommands } from "./Gates/GateCommands.js"
+import { GateQueries } from "./Gates/GateQueries.js"
+import { GatesHttp } from "./Gates/GatesHttp.js"
+import { GateTokens } from "./Gates/GateTokens.js"
 
 /**
  * find-my-way refuses a path parameter longer than 100 characters as a route miss, below the
@@ -37,7 +41,7 @@ import { UsageHttp } from "./Usage/UsageHttp.js"
 const MAX_PATH_PARAM_LENGTH = 1_000
 
 const ApiLive = HttpApiBuilder.api(TidebaseApi).pipe(
-  Layer.provide([HealthHttp, RunsHttp, StepsHttp, StateHttp, UsageHttp, EventsHttp])
+  Layer.provide([HealthHttp, RunsHttp, StepsHttp, StateHttp, UsageHttp, GatesHttp, EventsHttp])
 )
 
 /** The command path: one cache, one loader and one event store shared by every feature's commands. */
@@ -46,8 +50,10 @@ const CommandsLive = Layer.mergeAll(
   StepCommands.DefaultWithoutDependencies,
   ResolveStepCommand.DefaultWithoutDependencies,
   StateCommands.DefaultWithoutDependencies,
-  UsageCommands.DefaultWithoutDependencies
+  UsageCommands.DefaultWithoutDependencies,
+  GateCommands.DefaultWithoutDependencies
 ).pipe(
+  Layer.provide(GateTokens.Default),
   Layer.provide(RunCommandRunner.DefaultWithoutDependencies),
   Layer.provideMerge(Layer.mergeAll(RunLoader.Default, RunCache.Default, EventStore.Default)),
   Layer.provideMerge(LiveEvents.Default),
@@ -70,6 +76,7 @@ export const HttpServerLive = (config: ServerConfig) =>
       RunQueries.Default,
       StepQueries.Default,
       StateQueries.Default,
+      GateQueries.Default,
       Layer.succeed(ServerSettings, { runLeaseMs: config.runLeaseMs, stepLeaseMs: config.stepLeaseMs })
     ]),
     Layer.provide(HttpRouter.setRouterConfig({ maxParamLength: MAX_PATH_PARAM_LENGTH })),

@@ -12,7 +12,8 @@ export const RACE_CONSTRAINTS: ReadonlySet<string> = new Set([
   "steps_run_seq",
   "state_streams_run_id_name_key",
   "state_versions_run_id_stream_version_key",
-  "usage_run_key"
+  "usage_run_key",
+  "gates_run_id_name_key"
 ])
 
 const UNIQUE_VIOLATION = "23505"

@@ -12,7 +12,7 @@ type ApiErrorOf<E extends DomainError> = E extends { _tag: "RunNotFound" } ? Api
   : E extends { _tag: "StepNotResolvable" } ? Api.StepNotResolvable
   : E extends { _tag: "StateNotFound" } ? Api.StateNotFound
   : E extends { _tag: "BudgetExceeded" } ? Api.BudgetExceeded
-  : E extends { _tag: "GateNotFound" } ? Api.GateNotFound
+  : E extends { _tag: "GateNotFound" } ? Api.UnknownGate
   : E extends { _tag: "GateAlreadyResolved" } ? Api.GateAlreadyResolved
   : E extends { _tag: "GateTokenMismatch" } ? Api.GateTokenMismatch
   : Api.StepNotFound
@@ -42,7 +42,7 @@ const toApiError = (e: DomainError) => {
     case "BudgetExceeded":
       return Api.BudgetExceeded.of(wireRunFromState(e.run))
     case "GateNotFound":
-      return Api.GateNotFound.of(e.gateId)
+      return Api.UnknownGate.of(e.gateId)
     case "GateAlreadyResolved":
       return Api.GateAlreadyResolved.of(e.gate)
     case "GateTokenMismatch":

@@ -1,5 +1,5 @@
 import { aggregateOf } from "@tidebase/domain"
-import type { RunAggregate, StateStreamState, StepState, Usage } from "@tidebase/domain"
+import type { Gate, RunAggregate, StateStreamState, StepState, Usage } from "@tidebase/domain"
 import { Effect } from "effect"
 import { PgPool } from "../Database/PgPool.js"
 import { fromJsonRow, toRunState } from "./Rows.js"
@@ -19,6 +19,8 @@ export interface RunNeeds {
   readonly stateStream?: string | undefined
   /** The usage record with this idempotency key, if the run has one. */
   readonly usageKey?: string | undefined
+  /** One gate, by name (begin) or id (resolve). */
+  readonly gate?: { readonly name: string } | { readonly id: string } | undefined
 }
 
 export interface LoadedRun {
@@ -47,15 +49,21 @@ const loadQuery = (id: string, needs: RunNeeds) => {
   const usage = needs.usageKey === undefined
     ? "null::jsonb"
     : `(select to_jsonb(u) - 'seq' from usage_records u where u.run_id = ${runId} and u.idempotency_key = ${param(needs.usageKey)})`
+  const gate = needs.gate === undefined
+    ? "null::jsonb"
+    : "name" in needs.gate
+    ? `(select to_jsonb(g) from gates g where g.run_id = ${runId} and g.name = ${param(needs.gate.name)})`
+    : `(select to_jsonb(g) from gates g where g.run_id = ${runId} and g.id = ${param(needs.gate.id)})`
   const shape = [
     needs.fullRun === true ? "full" : "head",
     needs.step === undefined ? "none" : "name" in needs.step ? "name" : "id",
     needs.stateStream === undefined ? "" : "state",
-    needs.usageKey === undefined ? "" : "usage"
+    needs.usageKey === undefined ? "" : "usage",
+    needs.gate === undefined ? "" : "name" in needs.gate ? "gate_name" : "gate_id"
   ].filter((part) => part !== "").join("_")
   return {
     name: `tidebase_load_run_${shape}`,
-    text: `select h.version, ${run} as run, ${step} as step, ${stateStream} as "stateStream", ${usage} as usage,
+    text: `select h.version, ${run} as run, ${step} as step, ${stateStream} as "stateStream", ${usage} as usage, ${gate} as gate,
       exists (select 1 from steps t where t.run_id = ${runId}) as "hasSteps"
       from event_streams h where h.category = 'run' and h.stream_id = ${runId}`,
     params
@@ -69,7 +77,7 @@ export class RunLoader extends Effect.Service<RunLoader>()("Tidebase/RunLoader",
     /** `undefined` when the run's stream does not exist. */
     const load = (runId: string, needs: RunNeeds) => {
       type Json = Record<string, unknown> | null
-      type Row = { version: number; run: Json; step: Json; stateStream: Json; usage: Json; hasSteps: boolean }
+      type Row = { version: number; run: Json; step: Json; stateStream: Json; usage: Json; gate: Json; hasSteps: boolean }
       return pool.query<Row>(loadQuery(runId, needs)).pipe(
         Effect.map((rows): LoadedRun | undefined => {
           const row = rows[0]
@@ -89,8 +97,13 @@ export class RunLoader extends Effect.Service<RunLoader>()("Tidebase/RunLoader",
             const record = fromJsonRow<Usage>(row.usage)
             usage.set(record.idempotencyKey!, record)
           }
+          const gates = new Map<string, Gate>()
+          if (row.gate !== null) {
+            const found = fromJsonRow<Gate>(row.gate)
+            gates.set(found.name, found)
+          }
           const run = row.run === null ? undefined : toRunState(fromJsonRow<RunRow>(row.run))
-          return { aggregate: aggregateOf(row.version, run, { steps, stateStreams, usage }), hasSteps: row.hasSteps }
+          return { aggregate: aggregateOf(row.version, run, { steps, stateStreams, usage, gates }), hasSteps: row.hasSteps }
         }),
         Effect.orDie
       )

@@ -1,11 +1,12 @@
 import { Effect, Option } from "effect"
 import { PgPool } from "../Database/PgPool.js"
-import { eventJson, iso, jsonArray, runJson, stateJson, stateStreamJson, stateVersionJson, stepJson, usageJson } from "./WireJson.js"
+import { tokenSql } from "../Gates/GateTokens.js"
+import { eventJson, gateJson, iso, jsonArray, runJson, stateJson, stateStreamJson, stateVersionJson, stepJson, usageJson } from "./WireJson.js"
 
 /** A read answered as JSON text built by Postgres: no row is decoded or re-encoded on the way. */
 export type JsonText = string
 
-const EMPTY_SECTIONS = ["runEdges", "childRuns", "recoveryAttempts", "channels", "channelDeliveries", "gates"]
+const EMPTY_SECTIONS = ["runEdges", "childRuns", "recoveryAttempts", "channels", "channelDeliveries"]
 
 const DETAIL = `select json_build_object(
     'run', ${runJson("r")},
@@ -14,6 +15,7 @@ const DETAIL = `select json_build_object(
     'stateStreams', ${jsonArray(stateStreamJson("t"), "(select * from state_streams where run_id = $1 order by created_at, name) t")},
     'stateVersions', ${jsonArray(stateVersionJson("v"), "(select * from state_versions where run_id = $1 order by stream, version) v")},
     'usage', ${jsonArray(usageJson("u"), "(select * from usage_records where run_id = $1 order by seq) u")},
+    'gates', ${jsonArray(gateJson("g", tokenSql("g")), "(select * from gates where run_id = $1 order by created_at, id) g")},
     ${EMPTY_SECTIONS.map((name) => `'${name}', '[]'::json`).join(",\n    ")},
     'events', ${jsonArray(eventJson("e"), "(select * from events where category = 'run' and stream_id = $1 order by seq) e")}
   )::text as body

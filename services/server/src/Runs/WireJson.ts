@@ -134,6 +134,28 @@ export const usageJson = (u: string) =>
     ["createdAt", iso(`${u}.created_at`)]
   ])
 
+/** A gate with its resolve token (`token`: the SQL that derives it, see GateTokens). */
+export const gateJson = (g: string, token: string) =>
+  object([
+    ["id", `${g}.id`],
+    ["runId", `${g}.run_id`],
+    ["name", `${g}.name`],
+    ["prompt", `${g}.prompt`],
+    ["data", `${g}.data`],
+    ["status", `${g}.status`],
+    ["decision", `${g}.decision`],
+    ["actor", `${g}.actor`],
+    ["decisionPayload", `${g}.decision_payload`],
+    ["capability", `${g}.capability`],
+    ["channels", `${g}.channels`],
+    ["timeoutAt", iso(`${g}.timeout_at`)],
+    ["defaultDecision", `${g}.default_decision`],
+    ["createdAt", iso(`${g}.created_at`)],
+    ["updatedAt", iso(`${g}.updated_at`)],
+    ["resolvedAt", iso(`${g}.resolved_at`)],
+    ["resolveToken", token]
+  ])
+
 /** Stored types are upcast on the way out, as `fromStored` does for folds. */
 export const eventType = (e: string) => {
   const renamed = Object.entries(upcasts)
