@@ -258,5 +258,10 @@ export const ResolveGatePayload = Schema.Struct({
 export const GatesParams = Schema.Struct({
   status: Schema.optional(GateStatus),
   limit: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 500))),
-  cursor: Schema.optional(Text.pipe(Schema.maxLength(400)))
+  cursor: Schema.optional(Schema.String.pipe(
+    Schema.pattern(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z\|[A-Za-z0-9][A-Za-z0-9_.:-]{0,199}$/, {
+      message: () => "must be the `next` of a previous page"
+    }),
+    Schema.filter((cursor) => !Number.isNaN(Date.parse(cursor.slice(0, 24))), { message: () => "must be the `next` of a previous page" })
+  ))
 })

@@ -109,6 +109,10 @@ serverSuite("approval gates", (it) => {
       const second = (yield* api.get(`/gates?status=pending&limit=2&cursor=${encodeURIComponent(first.next)}`)).body
       expect(second.gates[0].id).toBe(opened[0])
       expect(second.gates.every((g: { status: string }) => g.status === "pending")).toBe(true)
+      for (const forged of ["yesterday", "2026-13-45T99:99:99.999Z|gate_x"]) {
+        const reply = yield* api.get(`/gates?cursor=${forged}`)
+        expect([reply.status, reply.body.issues[0].path]).toEqual([400, ["cursor"]])
+      }
     }))
 
   it.effect("a bad gate request is a 400 naming the field", () =>
