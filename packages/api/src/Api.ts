@@ -270,7 +270,12 @@ export class GatesGroup extends HttpApiGroup.make("gates")
     HttpApiEndpoint.post("begin", "/runs/:runId/gates/begin")
       .setPath(P.RunPath)
       .setPayload(P.BeginGatePayload)
-      .addSuccess(Schema.Struct({ action: Schema.Literal("wait", "return"), gate: Gate }))
+      .addSuccess(Schema.Struct({
+        action: Schema.Literal("wait", "return"),
+        gate: Gate,
+        /** Extension: the run's last event seq as answered: its events after it carry the gate's decision. */
+        seq: Schema.Number
+      }))
       .addError(RunNotFound)
       .addError(RunCancelled)
       .addError(LeaseLost)

@@ -144,7 +144,7 @@ export const RunDetail = Schema.Struct({
   recoveryAttempts: Schema.Array(Json),
   channels: Schema.Array(Json),
   channelDeliveries: Schema.Array(Json),
-  gates: Schema.Array(Json),
+  gates: Schema.Array(Gate),
   usage: Schema.Array(Usage),
   events: Schema.Array(Event)
 })

@@ -1,6 +1,7 @@
 import { HttpApiClient, HttpClient, HttpClientRequest } from "@effect/platform"
 import { TidebaseApi } from "@tidebase/api"
 import { Context, Effect, Layer, Option, Redacted } from "effect"
+import { followEvents } from "./LiveEvents.js"
 import { TidebaseConfig } from "./TidebaseConfig.js"
 import { DEFAULT_REQUEST_TIMEOUT, DEFAULT_RETRY_TRANSPORT_FOR, fetchLayer, noteAnswers, retryTransport } from "./Transport.js"
 
@@ -10,19 +11,24 @@ import { DEFAULT_REQUEST_TIMEOUT, DEFAULT_RETRY_TRANSPORT_FOR, fetchLayer, noteA
  */
 const withoutSpans = HttpClient.withTracerDisabledWhen(() => true)
 
-const make = (config: TidebaseConfig) => {
-  const baseUrl = config.url.replace(/\/+$/, "")
-  const retrying = retryTransport(baseUrl, config.retryTransportFor ?? DEFAULT_RETRY_TRANSPORT_FOR)
-  return HttpApiClient.make(TidebaseApi, {
-    baseUrl,
-    transformClient: Option.match(config.apiKey, {
-      onNone: () => (client: HttpClient.HttpClient) => retrying(withoutSpans(client)),
+const make = (config: TidebaseConfig) =>
+  Effect.gen(function*() {
+    const baseUrl = config.url.replace(/\/+$/, "")
+    const retrying = retryTransport(baseUrl, config.retryTransportFor ?? DEFAULT_RETRY_TRANSPORT_FOR)
+    const authorized = Option.match(config.apiKey, {
+      onNone: () => (client: HttpClient.HttpClient) => withoutSpans(client),
       onSome: (key) => (client: HttpClient.HttpClient) =>
-        retrying(withoutSpans(HttpClient.mapRequest(client, HttpClientRequest.bearerToken(Redacted.value(key)))))
-    }),
-    transformResponse: noteAnswers(baseUrl, Option.isSome(config.apiKey))
+        withoutSpans(HttpClient.mapRequest(client, HttpClientRequest.bearerToken(Redacted.value(key))))
+    })
+    const api = yield* HttpApiClient.make(TidebaseApi, {
+      baseUrl,
+      transformClient: (client) => retrying(authorized(client)),
+      transformResponse: noteAnswers(baseUrl, Option.isSome(config.apiKey))
+    })
+    /** The run's live event stream, which the api client cannot read (it is not one JSON answer). */
+    const live = { follow: followEvents(authorized(yield* HttpClient.HttpClient), baseUrl) }
+    return { ...api, live }
   })
-}
 
 /** The HTTP client derived from the api package: every route, payload and error from one contract. */
 export class TidebaseClient extends Context.Tag("@tidebase/effect/TidebaseClient")<

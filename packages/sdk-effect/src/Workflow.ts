@@ -3,6 +3,8 @@ import { Effect } from "effect"
 import type { Option, Schema } from "effect"
 import type { StateNotFoundError, TidebaseRequestError, WorkflowError } from "./Errors.js"
 import type { RunOptions } from "./Run.js"
+import { awaitGate } from "./Gate.js"
+import type { GateDecided, GateError, GateOptions } from "./Gate.js"
 import { CurrentRun } from "./RunContext.js"
 import type { StepRecord } from "./RunContext.js"
 import { bindState, createSnapshot } from "./State.js"
@@ -87,3 +89,11 @@ export const snapshot = (
  */
 export const recordUsage = (fields: UsageFields): Effect.Effect<UsageRecorded, TidebaseRequestError, CurrentRun> =>
   Effect.flatMap(CurrentRun, (run) => bindUsage(run, currentStep).record(fields))
+
+/**
+ * Pauses the run at the approval gate `name` until a person decides it (or its timeout does), and
+ * answers the decision. Exactly once: a resumed run that reaches a decided gate gets the same
+ * decision at once, without waiting.
+ */
+export const gate = (name: string, prompt: string, options?: GateOptions): Effect.Effect<GateDecided, GateError, CurrentRun> =>
+  Effect.flatMap(CurrentRun, (run) => awaitGate(run, name, prompt, options))

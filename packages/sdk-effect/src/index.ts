@@ -2,6 +2,8 @@ export * from "./Errors.js"
 export { CurrentRun } from "./RunContext.js"
 export type { RunContext, StepOutcome, StepRecord } from "./RunContext.js"
 export type { BudgetInput, RunOptions } from "./Run.js"
+export type { GateDecided, GateError, GateOptions } from "./Gate.js"
+export { awaitGate } from "./Gate.js"
 export { StepNotResolvableError } from "./ResolveStep.js"
 export type { ResolveStepError, ResolveStepOptions } from "./ResolveStep.js"
 export type {

@@ -1,6 +1,8 @@
 import type { State, StateVersion } from "@tidebase/api"
-import { bindState, bindUsage, createSnapshot, CurrentStep, StepFailedError, Workflow } from "@tidebase/effect"
+import { awaitGate, bindState, bindUsage, createSnapshot, CurrentStep, StepFailedError, Workflow } from "@tidebase/effect"
 import type {
+  GateDecided,
+  GateOptions,
   GetStateOptions,
   RunContext,
   SaveStateOptions,
@@ -49,6 +51,11 @@ export interface WorkflowRun<I = any, S = any> {
   readonly state: WorkflowState<S>
   /** A labeled version holding `state`, in the stream of `options.target` (`type:id`; the run's own by default). */
   snapshot(label: string, state: unknown, options?: SnapshotOptions): Promise<StateVersion>
+  /**
+   * Pauses at the approval gate `name` until a person decides it (or its timeout does) and
+   * answers the decision; a resumed run reaching a decided gate gets it at once, without waiting.
+   */
+  gate(name: string, prompt: string, options?: GateOptions): Promise<GateDecided>
   readonly usage: {
     /**
      * Adds a record to the run's usage ledger, counted once even when the request is retried; a
@@ -124,6 +131,7 @@ export const makeWorkflowRun = <I, S = any>(context: RunContext, stateSchema?: S
       versions: (options) => toPromise(state.versions(options))
     },
     snapshot: (label, value, options) => toPromise(createSnapshot(context, currentStep, label, value, options)),
+    gate: (name, prompt, options) => toPromise(awaitGate(context, name, prompt, options)),
     usage: {
       record: (fields) => toPromise(usage.record(fields))
     }

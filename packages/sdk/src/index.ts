@@ -1,6 +1,7 @@
 export type {
   Budget,
   Checkpoint,
+  Gate,
   Run,
   RunDetail,
   State,
@@ -29,6 +30,8 @@ export {
 } from "@tidebase/effect"
 export type {
   BudgetInput,
+  GateDecided,
+  GateOptions,
   GetStateOptions,
   ResolveStepOptions,
   SaveStateOptions,

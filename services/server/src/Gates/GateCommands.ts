@@ -23,7 +23,7 @@ export class GateCommands extends Effect.Service<GateCommands>()("Tidebase/GateC
           decided(outcome.events, (after) =>
             outcome.action === "budget_exceeded"
               ? { action: outcome.action, run: after.run! }
-              : { action: outcome.action, gate: withToken(outcome.gate) }))).pipe(
+              : { action: outcome.action, gate: withToken(outcome.gate), seq: after.version }))).pipe(
         Effect.flatMap((reply) =>
           "run" in reply ? Effect.fail(new Domain.BudgetExceeded({ run: reply.run })) : Effect.succeed(reply))
       )

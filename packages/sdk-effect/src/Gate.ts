@@ -1,0 +1,77 @@
+import type { Gate } from "@tidebase/api"
+import type { GateDecision } from "@tidebase/domain"
+import { Effect, Option, Stream } from "effect"
+import type { BudgetExceededError, LeaseLostError, RunCancelledError, TidebaseRequestError } from "./Errors.js"
+import { request } from "./Request.js"
+import type { RunContext } from "./RunContext.js"
+
+export interface GateOptions {
+  /** What the person deciding sees beside the prompt. */
+  readonly data?: unknown
+  /** Webhook channels told of the gate (with its resolve URL and token). */
+  readonly channels?: unknown
+  readonly capability?: string | null
+  /** A gate still pending this long after it opened decides itself: `defaultDecision` (default `rejected`), actor `system:timeout`. */
+  readonly timeoutMs?: number | null
+  readonly defaultDecision?: GateDecision | null
+}
+
+/** How a gate was decided: once, by `actor`, with the payload they gave. */
+export interface GateDecided {
+  readonly decision: GateDecision
+  readonly actor: string | null
+  readonly payload: unknown
+  readonly gate: Gate
+}
+
+export type GateError = RunCancelledError | LeaseLostError | BudgetExceededError | TidebaseRequestError
+
+/** A dropped event stream is followed again after this pause, so a server that is down is not hammered. */
+const RECONNECT_PAUSE = "250 millis"
+
+const decidedOf = (gate: Gate): GateDecided => ({
+  decision: gate.decision!,
+  actor: gate.actor,
+  payload: gate.decisionPayload,
+  gate
+})
+
+/**
+ * Opens the gate `name` (or finds it: a gate is opened once per run and name) and waits for its
+ * decision. A resumed run whose gate was decided meanwhile gets the decision at once. Waiting
+ * follows the run's live event stream from the seq the gate was answered at, so the decision
+ * arrives as soon as it is committed, with no polling; when the stream ends (a dropped
+ * connection) or the gate's own timeout passes, the gate is begun again, which answers the
+ * decision if there is one and the seq to follow from if not.
+ */
+export const awaitGate = (run: RunContext, name: string, prompt: string, options: GateOptions = {}) => {
+  const begin = request(
+    run.client.gates.begin({
+      path: { runId: run.runId },
+      payload: { name, prompt, ...options, leaseOwner: run.leaseOwner, leaseEpoch: run.leaseEpoch }
+    }),
+    { runId: run.runId }
+  ).pipe(Effect.catchTag("RunNotFoundError", Effect.die))
+
+  const decisionOf = (gateId: string, after: number) =>
+    run.client.live.follow(run.runId, after).pipe(
+      Stream.filter((e) =>
+        (e.type === "gate.resolved" && (e.payload as { gate?: { id?: string } }).gate?.id === gateId) || e.type === "run.cancelled"),
+      Stream.runHead
+    )
+
+  const untilTimeout = (gate: Gate) =>
+    gate.timeoutAt === null ? Effect.never : Effect.sleep(Math.max(0, Date.parse(gate.timeoutAt) - Date.now()) + 10)
+
+  return Effect.gen(function*() {
+    while (true) {
+      const answer = yield* begin
+      if (answer.action === "return") return decidedOf(answer.gate)
+      const heard: boolean = yield* Effect.race(
+        decisionOf(answer.gate.id, answer.seq).pipe(Effect.map(Option.isSome), Effect.orElseSucceed(() => false)),
+        Effect.as(untilTimeout(answer.gate), true)
+      )
+      if (!heard) yield* Effect.sleep(RECONNECT_PAUSE)
+    }
+  })
+}
