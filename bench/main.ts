@@ -2,6 +2,7 @@ import { availableParallelism } from "node:os"
 import { defaultMeasureOptions, startBenchEnvironment } from "./harness.js"
 import type { BenchEnvironment } from "./harness.js"
 import { crashResumeSection } from "./crashResume.js"
+import { gateWakeSection } from "./gateWake.js"
 import { httpSection } from "./http.js"
 import { longRunSection } from "./longRun.js"
 import { rawSection } from "./raw.js"
@@ -11,7 +12,7 @@ import type { Figure, Section } from "./section.js"
 import { transportSection } from "./transport.js"
 
 /** In order: later sections may compare against earlier figures (the raw rates come first). */
-const sections: ReadonlyArray<Section> = [rawSection, transportSection, httpSection, sdkSection, longRunSection, crashResumeSection]
+const sections: ReadonlyArray<Section> = [rawSection, transportSection, httpSection, sdkSection, longRunSection, crashResumeSection, gateWakeSection]
 
 const serverNodeArgs = () => {
   const dir = process.env.BENCH_SERVER_CPU_PROF
