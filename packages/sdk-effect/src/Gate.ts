@@ -1,4 +1,4 @@
-import type { Gate } from "@tidebase/api"
+import type { Event, Gate } from "@tidebase/api"
 import type { GateDecision } from "@tidebase/domain"
 import { Effect, Option, Stream } from "effect"
 import type { BudgetExceededError, LeaseLostError, RunCancelledError, TidebaseRequestError } from "./Errors.js"
@@ -40,9 +40,10 @@ const decidedOf = (gate: Gate): GateDecided => ({
  * Opens the gate `name` (or finds it: a gate is opened once per run and name) and waits for its
  * decision. A resumed run whose gate was decided meanwhile gets the decision at once. Waiting
  * follows the run's live event stream from the seq the gate was answered at, so the decision
- * arrives as soon as it is committed, with no polling; when the stream ends (a dropped
- * connection) or the gate's own timeout passes, the gate is begun again, which answers the
- * decision if there is one and the seq to follow from if not.
+ * arrives (in its `gate.resolved` event) as soon as it is committed, with no polling; when the
+ * stream ends (a dropped connection), the run is cancelled or the gate's own timeout passes, the
+ * gate is begun again, which answers the decision if there is one, refuses a cancelled run, and
+ * otherwise says where to follow from.
  */
 export const awaitGate = (run: RunContext, name: string, prompt: string, options: GateOptions = {}) => {
   const begin = request(
@@ -67,11 +68,16 @@ export const awaitGate = (run: RunContext, name: string, prompt: string, options
     while (true) {
       const answer = yield* begin
       if (answer.action === "return") return decidedOf(answer.gate)
-      const heard: boolean = yield* Effect.race(
-        decisionOf(answer.gate.id, answer.seq).pipe(Effect.map(Option.isSome), Effect.orElseSucceed(() => false)),
-        Effect.as(untilTimeout(answer.gate), true)
+      const heard: Option.Option<Event | "timeout"> = yield* Effect.race(
+        decisionOf(answer.gate.id, answer.seq).pipe(Effect.orElseSucceed(() => Option.none<Event>())),
+        Effect.as(untilTimeout(answer.gate), Option.some<"timeout">("timeout"))
       )
-      if (!heard) yield* Effect.sleep(RECONNECT_PAUSE)
+      if (Option.isNone(heard)) yield* Effect.sleep(RECONNECT_PAUSE)
+      // The decision as the event carries it (everything but the token, which is the one begin gave): no second round trip.
+      else if (heard.value !== "timeout" && heard.value.type === "gate.resolved") {
+        const decided = (heard.value.payload as { readonly gate: Omit<Gate, "resolveToken"> }).gate
+        return decidedOf({ ...decided, resolveToken: answer.gate.resolveToken })
+      }
     }
   })
 }
