@@ -12,7 +12,15 @@ import type { Figure, Section } from "./section.js"
 import { transportSection } from "./transport.js"
 
 /** In order: later sections may compare against earlier figures (the raw rates come first). */
-const sections: ReadonlyArray<Section> = [rawSection, transportSection, httpSection, sdkSection, longRunSection, crashResumeSection, gateWakeSection]
+const allSections: ReadonlyArray<Section> = [rawSection, transportSection, httpSection, sdkSection, longRunSection, crashResumeSection, gateWakeSection]
+
+/** `BENCH_ONLY=sdk,http` runs the sections whose names contain one of the words, after the raw rates they compare to. */
+const selected = (only: string | undefined) => {
+  const words = (only ?? "").split(",").map((w) => w.trim().toLowerCase()).filter((w) => w !== "")
+  if (words.length === 0) return allSections
+  return allSections.filter((s) => s === rawSection || words.some((w) => s.name.toLowerCase().includes(w)))
+}
+const sections = selected(process.env.BENCH_ONLY)
 
 const serverNodeArgs = () => {
   const dir = process.env.BENCH_SERVER_CPU_PROF

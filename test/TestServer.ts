@@ -20,6 +20,7 @@ export const testConfig = (overrides: Partial<ServerConfig> = {}): ServerConfig 
   logFormat: "text",
   // One line per request would bury the test output.
   accessLog: false,
+  leanRoutes: true,
   ...overrides
 })
 

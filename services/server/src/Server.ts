@@ -1,7 +1,7 @@
 import { HttpApiBuilder, HttpMiddleware, HttpRouter } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { TidebaseApi } from "@tidebase/api"
-import { Layer } from "effect"
+import { Effect, Layer } from "effect"
 import { AggregatesLive } from "./Aggregates.js"
 import { apiKeyValue } from "./Config.js"
 import type { ServerConfig } from "./Config.js"
@@ -12,6 +12,7 @@ import { HealthHttp } from "./Http/HealthHttp.js"
 import { AuthorizationLive } from "./Http/Authorization.js"
 import { accessLog } from "./Http/AccessLog.js"
 import { createHttpServer } from "./Http/NodeServer.js"
+import { hotRoutes } from "./Http/HotRoutes.js"
 import { WireFailuresMiddleware } from "./Http/WireFailures.js"
 import { RunCache } from "./Runs/RunCache.js"
 import { RunCommandRunner } from "./Runs/RunCommandRunner.js"
@@ -23,6 +24,7 @@ import { ServerSettings } from "./ServerSettings.js"
 import { StepCommands } from "./Steps/StepCommands.js"
 import { StepQueries } from "./Steps/StepQueries.js"
 import { ResolveStepCommand } from "./Steps/ResolveStep.js"
+import { StepHandlers } from "./Steps/StepHandlers.js"
 import { StepsHttp } from "./Steps/StepsHttp.js"
 import { StateCommands } from "./State/StateCommands.js"
 import { StateHttp } from "./State/StateHttp.js"
@@ -60,16 +62,29 @@ const CommandsLive = Layer.mergeAll(
   Layer.provide(AggregatesLive)
 )
 
+/** Node's server, with the checkpoint routes in front of the platform's handler unless turned off. */
+const NodeServerLive = (config: ServerConfig) =>
+  Layer.unwrapEffect(
+    Effect.map(
+      config.leanRoutes
+        ? hotRoutes({ apiKey: apiKeyValue(config), accessLog: config.accessLog ? config.logFormat : undefined })
+        : Effect.succeed(undefined),
+      (lean) => NodeHttpServer.layer(() => createHttpServer(lean), { port: config.port, host: config.host })
+    )
+  )
+
 /**
  * The HTTP server over a database that is already migrated: needs a `SqlClient`/`PgClient`
  * and a `PgPool`, provides the listening `HttpServer` (its address tells tests which port it got).
  */
-export const HttpServerLive = (config: ServerConfig) =>
-  HttpApiBuilder.serve((app) => config.accessLog ? accessLog(config.logFormat)(HttpMiddleware.cors()(app)) : HttpMiddleware.cors()(app)).pipe(
+export const HttpServerLive = (config: ServerConfig) => {
+  const settings = Layer.succeed(ServerSettings, { runLeaseMs: config.runLeaseMs, stepLeaseMs: config.stepLeaseMs })
+  return HttpApiBuilder.serve((app) => config.accessLog ? accessLog(config.logFormat)(HttpMiddleware.cors()(app)) : HttpMiddleware.cors()(app)).pipe(
     // Listening comes after everything else is built: a connection accepted is one that can be served.
-    Layer.provideMerge(NodeHttpServer.layer(createHttpServer, { port: config.port, host: config.host })),
+    Layer.provideMerge(NodeServerLive(config)),
     Layer.provide(WireFailuresMiddleware),
     Layer.provide(ApiLive),
+    Layer.provide(StepHandlers.Default.pipe(Layer.provide([CommandsLive, settings]))),
     Layer.provide([
       AuthorizationLive(apiKeyValue(config)),
       CommandsLive,
@@ -77,7 +92,7 @@ export const HttpServerLive = (config: ServerConfig) =>
       StepQueries.Default,
       StateQueries.Default,
       GateQueries.Default,
-      Layer.succeed(ServerSettings, { runLeaseMs: config.runLeaseMs, stepLeaseMs: config.stepLeaseMs })
+      settings
     ]),
     Layer.provide(HttpRouter.setRouterConfig({ maxParamLength: MAX_PATH_PARAM_LENGTH })),
     // No span exporter is wired up, and building spans (and parsing each request's URL for
@@ -85,3 +100,4 @@ export const HttpServerLive = (config: ServerConfig) =>
     HttpMiddleware.withTracerDisabledWhen(() => true),
     Layer.provide(Layer.setTracerEnabled(false))
   )
+}

@@ -18,22 +18,23 @@ const flush = () => {
   process.stdout.write(lines.join(""))
 }
 
+export type AccessLine = (method: string, path: string, status: number, ms: number, event?: "open" | "close") => void
+
 /**
  * The access log bypasses Effect's logger (its fiber-ref lookups and annotation maps cost a
  * measurable share of a checkpoint request) but writes the same lines the process logger does.
  */
-const writer = (format: LogFormat) => (method: string, path: string, status: number, ms: number, event?: "open" | "close") =>
-  Effect.sync(() => {
-    const msg = `${method} ${path} ${status}${event === undefined ? "" : ` ${event}`} ${ms}ms`
-    const time = new Date().toISOString()
-    const text = format === "json"
-      ? JSON.stringify(event === undefined
-        ? { time, level: "INFO", msg, method, path, status, ms }
-        : { time, level: "INFO", msg, method, path, status, ms, event })
-      : `${time} INFO  ${msg}`
-    if (pending.length === 0) setImmediate(flush)
-    pending.push(text + "\n")
-  })
+export const accessLine = (format: LogFormat): AccessLine => (method, path, status, ms, event) => {
+  const msg = `${method} ${path} ${status}${event === undefined ? "" : ` ${event}`} ${ms}ms`
+  const time = new Date().toISOString()
+  const text = format === "json"
+    ? JSON.stringify(event === undefined
+      ? { time, level: "INFO", msg, method, path, status, ms }
+      : { time, level: "INFO", msg, method, path, status, ms, event })
+    : `${time} INFO  ${msg}`
+  if (pending.length === 0) setImmediate(flush)
+  pending.push(text + "\n")
+}
 
 /**
  * One line per request once its answer is written: method, path, status, milliseconds. An
@@ -41,7 +42,9 @@ const writer = (format: LogFormat) => (method: string, path: string, status: num
  * away before any answer is logged as 499.
  */
 export const accessLog = (format: LogFormat) => <E, R>(app: HttpApp.Default<E, R>) => {
-  const line = writer(format)
+  const write = accessLine(format)
+  const line = (method: string, path: string, status: number, ms: number, event?: "open" | "close") =>
+    Effect.sync(() => write(method, path, status, ms, event))
   return Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
     const started = performance.now()
     const elapsed = () => Math.round(performance.now() - started)

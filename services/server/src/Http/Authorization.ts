@@ -8,7 +8,7 @@ const digest = (value: string) => createHash("sha256").update(value).digest()
  * Opt-in: with no key every request passes. Comparing digests keeps the compare
  * constant-time whatever the length of the key a client sends.
  */
-const checkKey = (apiKey: Option.Option<string>) => {
+export const checkKey = (apiKey: Option.Option<string>) => {
   if (Option.isNone(apiKey)) return (_: Redacted.Redacted) => Effect.void
   const expected = digest(apiKey.value)
   return (given: Redacted.Redacted) =>

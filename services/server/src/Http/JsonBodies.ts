@@ -6,7 +6,7 @@ import { Effect } from "effect"
  * The content types read as JSON: v0.6 clients send `application/json`; a client that sends
  * none, or curl's `-d` default (form-urlencoded), means JSON too.
  */
-const readsAsJson = (contentType: string) => {
+export const readsAsJson = (contentType: string) => {
   const type = contentType.split(";", 1)[0]!.trim().toLowerCase()
   return type === "" || type === "application/json" || type.endsWith("+json") || type === "application/x-www-form-urlencoded"
 }

@@ -1,5 +1,6 @@
 import { createServer, STATUS_CODES } from "node:http"
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http"
+import type { LeanHandler } from "./LeanRoutes.js"
 
 /** Requests in flight get this long to finish at shutdown; event streams never finish on their own. */
 const SHUTDOWN_GRACE_MS = 2_000
@@ -15,12 +16,13 @@ const answer = (status: number, code: string, error: string) => {
  * its request handler. So:
  * - a request that arrives before the handler is held, and handed to it once attached, never
  *   left unanswered;
+ * - a request the lean router recognises is answered by it, the rest by the platform's handler;
  * - a request node cannot even parse is answered `{error, code}` like every other;
  * - `close` drops idle connections at once and the rest after a short grace: an SSE reader
  *   keeps its connection open for good, and shutdown would otherwise hang (and leave the
  *   embedded Postgres behind).
  */
-export const createHttpServer = () => {
+export const createHttpServer = (lean?: LeanHandler) => {
   const server = createServer()
   let held: Array<[IncomingMessage, ServerResponse]> | undefined = []
   const hold: RequestListener = (request, response) => held?.push([request, response])
@@ -30,8 +32,15 @@ export const createHttpServer = () => {
     const waiting = held
     held = undefined
     server.off("request", hold)
+    const serve: RequestListener = lean === undefined ? listener : (request, response) => {
+      if (!lean(request, response)) listener(request, response)
+    }
     setImmediate(() => {
-      for (const [request, response] of waiting) listener(request, response)
+      if (serve !== listener) {
+        server.off("request", listener)
+        server.on("request", serve)
+      }
+      for (const [request, response] of waiting) serve(request, response)
     })
   })
 

@@ -1,0 +1,33 @@
+import { StepsGroup } from "@tidebase/api"
+import { Effect, Option } from "effect"
+import { StepHandlers } from "../Steps/StepHandlers.js"
+import { accessLine } from "./AccessLog.js"
+import { checkKey } from "./Authorization.js"
+import { leanRoute, leanRouter } from "./LeanRoutes.js"
+import type { LeanRoute } from "./LeanRoutes.js"
+import type { LogFormat } from "./Logging.js"
+
+export interface HotRoutesOptions {
+  readonly apiKey: Option.Option<string>
+  readonly accessLog: LogFormat | undefined
+}
+
+const steps = StepsGroup.endpoints
+
+/** The requests every step makes, served by the lean router with the handlers the `steps` group uses. */
+export const hotRoutes = (options: HotRoutesOptions) =>
+  Effect.gen(function*() {
+    const handlers = yield* StepHandlers
+    const routes: ReadonlyArray<LeanRoute> = [
+      leanRoute(steps.checkpoint, handlers.checkpoint),
+      leanRoute(steps.begin, handlers.begin),
+      leanRoute(steps.complete, handlers.complete),
+      leanRoute(steps.fail, handlers.fail)
+    ]
+    return leanRouter({
+      routes,
+      authorize: checkKey(options.apiKey),
+      accessLine: options.accessLog === undefined ? undefined : accessLine(options.accessLog),
+      runtime: yield* Effect.runtime<never>()
+    })
+  })
