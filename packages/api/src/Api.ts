@@ -93,6 +93,14 @@ export class RunsGroup extends HttpApiGroup.make("runs")
       .addError(LeaseLost)
   )
   .add(
+    HttpApiEndpoint.post("cancel", "/runs/:runId/cancel")
+      .setPath(P.RunPath)
+      .setPayload(P.CancelRunPayload)
+      .addSuccess(Schema.Struct({ run: Run }))
+      .addError(RunNotFound)
+      .addError(RunAlreadyCompleted)
+  )
+  .add(
     HttpApiEndpoint.patch("update", "/runs/:runId")
       .setPath(P.RunPath)
       .setPayload(P.UpdateRunPayload)
@@ -106,7 +114,12 @@ export class RunsGroup extends HttpApiGroup.make("runs")
 const ExistingStepAnswers = [
   Schema.Struct({ action: Schema.Literal("return"), step: Step, output: Schema.Unknown }),
   Schema.Struct({ action: Schema.Literal("locked"), step: Step }),
-  Schema.Struct({ action: Schema.Literal("cancelled") }),
+  // `reason` and `actor` are ours (v0.6 answers the action alone): the worker learns why and who.
+  Schema.Struct({
+    action: Schema.Literal("cancelled"),
+    reason: Schema.optional(Schema.NullOr(Schema.String)),
+    actor: Schema.optional(Schema.NullOr(Schema.String))
+  }),
   Schema.Struct({
     action: Schema.Literal("input_mismatch"),
     step: Step,

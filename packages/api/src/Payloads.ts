@@ -78,6 +78,11 @@ export const FailRunPayload = orEmptyBody(Schema.Struct({
   leaseEpoch: LeaseEpoch
 }))
 
+export const CancelRunPayload = orEmptyBody(Schema.Struct({
+  reason: Schema.optional(Schema.NullOr(Text.pipe(Schema.maxLength(10_000)))),
+  actor: Schema.optional(Schema.NullOr(Name))
+}))
+
 export const BeginStepPayload = Schema.Struct({
   name: Name,
   inputHash: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(200)),

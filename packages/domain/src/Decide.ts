@@ -176,7 +176,7 @@ export type StepBeginOutcome =
   | { readonly action: "execute"; readonly events: ReadonlyArray<RunEvent>; readonly leaseOwner: string }
   | { readonly action: "return"; readonly step: StepState }
   | { readonly action: "locked"; readonly step: StepState }
-  | { readonly action: "cancelled" }
+  | { readonly action: "cancelled"; readonly run: RunState }
   | { readonly action: "input_mismatch"; readonly step: StepState }
   /** An abandoned step the replay contract will not run again: it is parked by `events`, then answered `locked`. */
   | { readonly action: "parked"; readonly events: ReadonlyArray<RunEvent> }
@@ -248,7 +248,7 @@ const existingStepOutcome = (
 
 export const decideBeginStep = (state: RunAggregate, cmd: BeginStep) =>
   Either.flatMap(requireRun(state, cmd.runId), (run): Either.Either<StepBeginOutcome, LeaseLost | RunAlreadyCompleted> => {
-    if (run.status === "cancelled") return Either.right({ action: "cancelled" })
+    if (run.status === "cancelled") return Either.right({ action: "cancelled", run })
     const step = state.steps.get(cmd.name)
     const outcome = step === undefined ? "execute" : existingStepOutcome(run, step, cmd, cmd.fence?.leaseOwner)
     if (outcome !== "execute") return Either.right(outcome)
@@ -303,7 +303,7 @@ export type StepRecordOutcome =
  */
 export const decideRecordStep = (state: RunAggregate, cmd: RecordStep) =>
   Either.flatMap(requireRun(state, cmd.runId), (run): Either.Either<StepRecordOutcome, LeaseLost | RunAlreadyCompleted> => {
-    if (run.status === "cancelled") return Either.right({ action: "cancelled" })
+    if (run.status === "cancelled") return Either.right({ action: "cancelled", run })
     const step = state.steps.get(cmd.name)
     const outcome = step === undefined ? "execute" : existingStepOutcome(run, step, cmd, cmd.fence.leaseOwner)
     if (outcome !== "execute") return Either.right(outcome)

@@ -36,6 +36,13 @@ export class RunFailed extends Schema.TaggedClass<RunFailed>()("run.failed", {
   at: Timestamp
 }) {}
 
+/** The run was stopped for good (by a person, or its deadline): nothing resumes it. `run.cancelled` on the wire. */
+export class RunCancelledEvent extends Schema.TaggedClass<RunCancelledEvent>()("run.cancelled", {
+  reason: Schema.NullOr(Schema.String),
+  actor: Schema.NullOr(Schema.String),
+  at: Timestamp
+}) {}
+
 /** The lease's holder let the run go (its workflow stopped): the next begin is granted at once. */
 export class RunReleased extends Schema.TaggedClass<RunReleased>()("run.released", {
   leaseOwner: Schema.String,
@@ -143,6 +150,7 @@ export const RunEvent = Schema.Union(
   RunReleased,
   RunCompleted,
   RunFailed,
+  RunCancelledEvent,
   StepStarted,
   StepCompleted,
   StepFailed,

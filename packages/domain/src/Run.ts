@@ -28,6 +28,9 @@ export interface RunState {
   readonly createdAt: string
   readonly updatedAt: string
   readonly completedAt: string | null
+  readonly cancelledAt: string | null
+  readonly cancelReason: string | null
+  readonly cancelActor: string | null
 }
 
 /** The head of one of a run's state streams: its latest version and value. */
@@ -145,7 +148,10 @@ export const evolve = (state: RunAggregate, event: RunEvent): RunAggregate => {
           costUsd: 0,
           createdAt: event.at,
           updatedAt: event.at,
-          completedAt: null
+          completedAt: null,
+          cancelledAt: null,
+          cancelReason: null,
+          cancelActor: null
         }
       }
     case "run.started":
@@ -176,6 +182,16 @@ export const evolve = (state: RunAggregate, event: RunEvent): RunAggregate => {
         failureClass: event.failureClass,
         leaseOwner: null,
         leaseExpiresAt: null,
+        updatedAt: event.at
+      })
+    case "run.cancelled":
+      return withRun(state, version, {
+        status: "cancelled",
+        leaseOwner: null,
+        leaseExpiresAt: null,
+        cancelledAt: event.at,
+        cancelReason: event.reason,
+        cancelActor: event.actor,
         updatedAt: event.at
       })
     case "step.started": {

@@ -6,9 +6,21 @@ import { Data, Duration } from "effect"
 export class RunCancelledError extends Data.TaggedError("RunCancelledError")<{
   readonly runId: string
   readonly reason: string | null
+  /** Who cancelled it, when the server said. */
+  readonly actor?: string | null
 }> {
   override get message() {
     return `run ${this.runId} is cancelled${this.reason === null ? "" : `: ${this.reason}`}`
+  }
+}
+
+/** The run finished before it could be cancelled: it stays completed. */
+export class RunAlreadyCompletedError extends Data.TaggedError("RunAlreadyCompletedError")<{
+  readonly runId: string
+  readonly run: Run
+}> {
+  override get message() {
+    return `run ${this.runId} is already completed and cannot be cancelled`
   }
 }
 

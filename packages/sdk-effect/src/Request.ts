@@ -36,7 +36,7 @@ const toSdkError = (runId: string, step: string | null, e: { readonly _tag: stri
     case "RunNotFound":
       return new RunNotFoundError({ runId })
     case "RunCancelled":
-      return new RunCancelledError({ runId, reason: error.run.cancelReason })
+      return new RunCancelledError({ runId, reason: error.run.cancelReason, actor: error.run.cancelActor })
     // Someone else finished or took over the run: this invocation's writes are stale either way.
     case "LeaseLost":
     case "StepNotFound":

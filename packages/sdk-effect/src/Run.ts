@@ -175,7 +175,7 @@ const complete = <A>(client: Client, lease: RunLease, options: RunOptions<A>, va
       }),
       { runId: lease.run.id }
     ).pipe(Effect.catchTag("RunNotFoundError", Effect.die))
-    if (run.status === "cancelled") return yield* new RunCancelledError({ runId: run.id, reason: run.cancelReason })
+    if (run.status === "cancelled") return yield* new RunCancelledError({ runId: run.id, reason: run.cancelReason, actor: run.cancelActor })
     return value
   })
 

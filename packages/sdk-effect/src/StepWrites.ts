@@ -18,7 +18,7 @@ export interface StepLease {
 type Refusal =
   | { readonly action: "input_mismatch"; readonly expectedInputHash: string; readonly actualInputHash: string }
   | { readonly action: "locked"; readonly step: WireStep }
-  | { readonly action: "cancelled" }
+  | { readonly action: "cancelled"; readonly reason?: string | null | undefined; readonly actor?: string | null | undefined }
 
 type Refused = InputMismatchError | StepLockedError | RunCancelledError
 
@@ -39,7 +39,7 @@ const refused = (run: RunContext, name: string, answer: Refusal): Refused => {
         resumeDecision: answer.step.resumeDecision
       })
     case "cancelled":
-      return new RunCancelledError({ runId: run.runId, reason: null })
+      return new RunCancelledError({ runId: run.runId, reason: answer.reason ?? null, actor: answer.actor ?? null })
   }
 }
 

@@ -3,6 +3,7 @@ import type { Run, RunDetail, Step } from "@tidebase/api"
 import { newRunId } from "@tidebase/domain"
 import { Context, Duration, Effect, Layer, Option, Redacted } from "effect"
 import type { ConfigError } from "effect"
+import { RunAlreadyCompletedError } from "./Errors.js"
 import type { RunNotFoundError, TidebaseRequestError, WorkflowError } from "./Errors.js"
 import { request } from "./Request.js"
 import { resolveStep } from "./ResolveStep.js"
@@ -13,6 +14,12 @@ import type { CurrentRun } from "./RunContext.js"
 import { TidebaseClient } from "./TidebaseClient.js"
 import { TidebaseConfig } from "./TidebaseConfig.js"
 import { DEFAULT_REQUEST_TIMEOUT } from "./Transport.js"
+
+export interface CancelRunOptions {
+  readonly reason?: string | null
+  /** Who is cancelling (recorded on the run and its gates; the server says `api` when not given). */
+  readonly actor?: string | null
+}
 
 export interface CreateRunOptions {
   readonly runId?: string
@@ -51,6 +58,14 @@ export interface TidebaseService {
      * is raised and the run is re-invoked.
      */
     readonly setBudget: (runId: string, budget: BudgetInput | null) => Effect.Effect<Run, RunNotFoundError | TidebaseRequestError>
+    /**
+     * Stops the run for good: its next step or gate boundary ends it with `RunCancelledError`, its
+     * pending gates resolve `canceled`. Cancelling a cancelled run changes nothing.
+     */
+    readonly cancel: (
+      runId: string,
+      options?: CancelRunOptions
+    ) => Effect.Effect<Run, RunNotFoundError | RunAlreadyCompletedError | TidebaseRequestError>
   }
   readonly steps: {
     /** A person's decision on a step parked in manual_review (or failed_retryable): retry, complete with `output`, or fail the run. */
@@ -77,7 +92,13 @@ const make = (workerId: string | undefined = undefined) => Effect.map(TidebaseCl
     list: (filter = {}) =>
       Effect.map(request(client.runs.list({ urlParams: filter }), { runId: "" }), ({ runs }) => runs),
     setBudget: (runId, budget) =>
-      Effect.map(request(client.runs.update({ path: { runId }, payload: { budget } }), { runId }), ({ run }) => run)
+      Effect.map(request(client.runs.update({ path: { runId }, payload: { budget } }), { runId }), ({ run }) => run),
+    cancel: (runId, options = {}) =>
+      client.runs.cancel({ path: { runId }, payload: { reason: options.reason ?? null, actor: options.actor ?? null } }).pipe(
+        Effect.catchTag("RunAlreadyCompleted", (e) => Effect.fail(new RunAlreadyCompletedError({ runId, run: e.run }))),
+        (effect) => request(effect, { runId }),
+        Effect.map(({ run }) => run)
+      )
   },
   steps: {
     resolve: (runId, stepId, options) => resolveStep(client, runId, stepId, options)

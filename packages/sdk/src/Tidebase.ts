@@ -1,6 +1,6 @@
 import type { Run, RunDetail, Step } from "@tidebase/api"
 import { CurrentRun, Tidebase as EffectTidebase } from "@tidebase/effect"
-import type { BudgetInput, ListRunsFilter, ResolveStepOptions } from "@tidebase/effect"
+import type { BudgetInput, CancelRunOptions, ListRunsFilter, ResolveStepOptions } from "@tidebase/effect"
 import { Cause, Effect, Exit, ManagedRuntime } from "effect"
 import type { ConfigError } from "effect"
 import type { RunOptions, TidebaseOptions } from "./Options.js"
@@ -77,7 +77,10 @@ export class Tidebase {
      * is raised and the run is re-invoked (completed steps replay).
      */
     setBudget: (runId: string, budget: BudgetInput | null): Promise<Run> =>
-      this.#exec(Effect.flatMap(EffectTidebase, (tide) => tide.runs.setBudget(runId, budget)))
+      this.#exec(Effect.flatMap(EffectTidebase, (tide) => tide.runs.setBudget(runId, budget))),
+    /** Stops the run for good (its pending gates resolve `canceled`); rejects with RunAlreadyCompletedError on a completed run. */
+    cancel: (runId: string, options: CancelRunOptions = {}): Promise<Run> =>
+      this.#exec(Effect.flatMap(EffectTidebase, (tide) => tide.runs.cancel(runId, options)))
   }
 
   readonly steps = {

@@ -16,6 +16,7 @@ export {
   DuplicateStepName,
   InputMismatchError,
   LeaseLostError,
+  RunAlreadyCompletedError,
   RunCancelledError,
   RunFailedError,
   RunNotFoundError,
@@ -30,6 +31,7 @@ export {
 } from "@tidebase/effect"
 export type {
   BudgetInput,
+  CancelRunOptions,
   GateDecided,
   GateOptions,
   GetStateOptions,

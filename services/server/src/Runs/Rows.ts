@@ -48,10 +48,13 @@ export const toRunState = (row: RunRow): RunState => ({
   costUsd: row.costUsd,
   createdAt: row.createdAt,
   updatedAt: row.updatedAt,
-  completedAt: row.completedAt
+  completedAt: row.completedAt,
+  cancelledAt: row.cancelledAt,
+  cancelReason: row.cancelReason,
+  cancelActor: row.cancelActor
 })
 
-/** A run as the wire shows it, from the aggregate's state; queue and cancel fields are not decided here yet. */
+/** A run as the wire shows it, from the aggregate's state; queue fields are not decided here yet. */
 export const wireRunFromState = (run: RunState): Run => ({
   id: run.id,
   workflowName: run.workflowName,
@@ -70,10 +73,11 @@ export const wireRunFromState = (run: RunState): Run => ({
   runAt: null,
   maxAttempts: null,
   deadlineAt: null,
-  cancelRequestedAt: null,
-  cancelledAt: null,
-  cancelReason: null,
-  cancelActor: null,
+  // A cancel takes effect when it is requested: there is no in-between state to show.
+  cancelRequestedAt: run.cancelledAt,
+  cancelledAt: run.cancelledAt,
+  cancelReason: run.cancelReason,
+  cancelActor: run.cancelActor,
   failureClass: run.failureClass,
   createdAt: run.createdAt,
   updatedAt: run.updatedAt,

@@ -65,7 +65,12 @@ export class RunCommands extends Effect.Service<RunCommands>()("Tidebase/RunComm
       existing(cmd.runId, whole, (state, now) =>
         Either.map(Domain.decideSetBudget(state, { ...cmd, now }), (events) => decided(events, (after) => after.run!)))
 
-    return { create, begin, heartbeat, release, complete, fail, setBudget } as const
+    /** Decides on the run's pending gates too: the cancel resolves them in its own append. */
+    const cancel = (cmd: Input<Domain.CancelRun>) =>
+      existing(cmd.runId, { ...whole, pendingGates: true }, (state, now) =>
+        Either.map(Domain.decideCancel(state, { ...cmd, now }), (events) => decided(events, (after) => after.run!)))
+
+    return { create, begin, heartbeat, release, complete, fail, setBudget, cancel } as const
   }),
   dependencies: [RunCommandRunner.Default, RunLoader.Default]
 }) {}

@@ -21,6 +21,8 @@ export interface RunNeeds {
   readonly usageKey?: string | undefined
   /** One gate, by name (begin) or id (resolve). */
   readonly gate?: { readonly name: string } | { readonly id: string } | undefined
+  /** Every gate still pending (a cancel resolves them all). */
+  readonly pendingGates?: boolean
 }
 
 export interface LoadedRun {
@@ -54,17 +56,21 @@ const loadQuery = (id: string, needs: RunNeeds) => {
     : "name" in needs.gate
     ? `(select to_jsonb(g) from gates g where g.run_id = ${runId} and g.name = ${param(needs.gate.name)})`
     : `(select to_jsonb(g) from gates g where g.run_id = ${runId} and g.id = ${param(needs.gate.id)})`
+  const pendingGates = needs.pendingGates === true
+    ? `(select jsonb_agg(to_jsonb(g)) from gates g where g.run_id = ${runId} and g.status = 'pending')`
+    : "null::jsonb"
   const shape = [
     needs.fullRun === true ? "full" : "head",
     needs.step === undefined ? "none" : "name" in needs.step ? "name" : "id",
     needs.stateStream === undefined ? "" : "state",
     needs.usageKey === undefined ? "" : "usage",
-    needs.gate === undefined ? "" : "name" in needs.gate ? "gate_name" : "gate_id"
+    needs.gate === undefined ? "" : "name" in needs.gate ? "gate_name" : "gate_id",
+    needs.pendingGates === true ? "pending_gates" : ""
   ].filter((part) => part !== "").join("_")
   return {
     name: `tidebase_load_run_${shape}`,
     text: `select h.version, ${run} as run, ${step} as step, ${stateStream} as "stateStream", ${usage} as usage, ${gate} as gate,
-      exists (select 1 from steps t where t.run_id = ${runId}) as "hasSteps"
+      ${pendingGates} as "pendingGates", exists (select 1 from steps t where t.run_id = ${runId}) as "hasSteps"
       from event_streams h where h.category = 'run' and h.stream_id = ${runId}`,
     params
   }
@@ -77,7 +83,16 @@ export class RunLoader extends Effect.Service<RunLoader>()("Tidebase/RunLoader",
     /** `undefined` when the run's stream does not exist. */
     const load = (runId: string, needs: RunNeeds) => {
       type Json = Record<string, unknown> | null
-      type Row = { version: number; run: Json; step: Json; stateStream: Json; usage: Json; gate: Json; hasSteps: boolean }
+      type Row = {
+        version: number
+        run: Json
+        step: Json
+        stateStream: Json
+        usage: Json
+        gate: Json
+        pendingGates: Array<Record<string, unknown>> | null
+        hasSteps: boolean
+      }
       return pool.query<Row>(loadQuery(runId, needs)).pipe(
         Effect.map((rows): LoadedRun | undefined => {
           const row = rows[0]
@@ -100,6 +115,10 @@ export class RunLoader extends Effect.Service<RunLoader>()("Tidebase/RunLoader",
           const gates = new Map<string, Gate>()
           if (row.gate !== null) {
             const found = fromJsonRow<Gate>(row.gate)
+            gates.set(found.name, found)
+          }
+          for (const pending of row.pendingGates ?? []) {
+            const found = fromJsonRow<Gate>(pending)
             gates.set(found.name, found)
           }
           const run = row.run === null ? undefined : toRunState(fromJsonRow<RunRow>(row.run))

@@ -23,7 +23,10 @@ const columns: { readonly [K in keyof RunState]: Column } = {
   costUsd: "value",
   createdAt: "value",
   updatedAt: "value",
-  completedAt: "value"
+  completedAt: "value",
+  cancelledAt: "value",
+  cancelReason: "value",
+  cancelActor: "value"
 }
 
 /** The `runs` read model: one row per run, written only where the fold changed it. */

@@ -80,6 +80,12 @@ export const RunsHttp = HttpApiBuilder.group(Api.TidebaseApi, "runs", (handlers)
           fence: fence(payload)
         }).pipe(Effect.map((run) => ({ run: wireRunFromState(run), requeued: false })), wireErrors)
       )
+      .handle("cancel", ({ path, payload }) =>
+        commands.cancel({ runId: path.runId, reason: payload.reason ?? null, actor: payload.actor ?? null }).pipe(
+          Effect.map((run) => ({ run: wireRunFromState(run) })),
+          wireErrors
+        )
+      )
       .handle("update", ({ path, payload }) =>
         commands.setBudget({ runId: path.runId, budget: budgetOf(payload.budget) }).pipe(
           Effect.map((run) => ({ run: wireRunFromState(run) })),

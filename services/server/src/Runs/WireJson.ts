@@ -29,7 +29,8 @@ export const runJson = (r: string) =>
     ["runAt", iso(`${r}.run_at`)],
     ["maxAttempts", `${r}.max_attempts`],
     ["deadlineAt", iso(`${r}.deadline_at`)],
-    ["cancelRequestedAt", iso(`${r}.cancel_requested_at`)],
+    // A cancel takes effect when requested; the column is there for a future two-phase cancel.
+    ["cancelRequestedAt", iso(`coalesce(${r}.cancel_requested_at, ${r}.cancelled_at)`)],
     ["cancelledAt", iso(`${r}.cancelled_at`)],
     ["cancelReason", `${r}.cancel_reason`],
     ["cancelActor", `${r}.cancel_actor`],

@@ -1,6 +1,6 @@
 import type * as Api from "@tidebase/api"
 import { newLeaseOwner, newStepId } from "@tidebase/domain"
-import type { StepState } from "@tidebase/domain"
+import type { RunState, StepState } from "@tidebase/domain"
 import { Effect } from "effect"
 import { wireErrors } from "../Http/DomainErrors.js"
 import { ServerSettings } from "../ServerSettings.js"
@@ -11,7 +11,8 @@ type StepPath = typeof Api.Payloads.StepPath.Type
 
 /** The answers that show an existing step rather than a new lease: the same for begin and checkpoint. */
 const existingStepReply = <O extends { readonly action: string }>(outcome: O, inputHash: string) => {
-  const o = outcome as { readonly action: string; readonly step?: StepState }
+  const o = outcome as { readonly action: string; readonly step?: StepState; readonly run?: RunState }
+  if (o.action === "cancelled") return { action: "cancelled" as const, reason: o.run!.cancelReason, actor: o.run!.cancelActor }
   if (o.action === "return") return { action: "return" as const, step: o.step!, output: o.step!.output }
   if (o.action === "input_mismatch") {
     return { action: "input_mismatch" as const, step: o.step!, expectedInputHash: o.step!.inputHash, actualInputHash: inputHash }
