@@ -34,6 +34,7 @@ import { UsageHttp } from "./Usage/UsageHttp.js"
 import { GateCommands } from "./Gates/GateCommands.js"
 import { GateQueries } from "./Gates/GateQueries.js"
 import { GatesHttp } from "./Gates/GatesHttp.js"
+import { GateTimeoutsLive } from "./Gates/GateTimeouts.js"
 import { GateTokens } from "./Gates/GateTokens.js"
 
 /**
@@ -74,8 +75,9 @@ const NodeServerLive = (config: ServerConfig) =>
   )
 
 /**
- * The HTTP server over a database that is already migrated: needs a `SqlClient`/`PgClient`
- * and a `PgPool`, provides the listening `HttpServer` (its address tells tests which port it got).
+ * The HTTP server over a database that is already migrated, with its background fibers (the gate
+ * timeout sweeper): needs a `SqlClient`/`PgClient` and a `PgPool`, provides the listening
+ * `HttpServer` (its address tells tests which port it got).
  */
 export const HttpServerLive = (config: ServerConfig) => {
   const settings = Layer.succeed(ServerSettings, { runLeaseMs: config.runLeaseMs, stepLeaseMs: config.stepLeaseMs })
@@ -98,6 +100,7 @@ export const HttpServerLive = (config: ServerConfig) => {
     // No span exporter is wired up, and building spans (and parsing each request's URL for
     // them) costs a measurable share of a checkpoint's CPU.
     HttpMiddleware.withTracerDisabledWhen(() => true),
+    Layer.merge(GateTimeoutsLive.pipe(Layer.provide(CommandsLive))),
     Layer.provide(Layer.setTracerEnabled(false))
   )
 }

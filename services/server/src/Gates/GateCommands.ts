@@ -37,7 +37,12 @@ export class GateCommands extends Effect.Service<GateCommands>()("Tidebase/GateC
         ))
     }
 
-    return { begin, resolve, withToken } as const
+    /** Resolves the gate with its default decision if its timeout has passed; nothing otherwise (another sweeper got there first). */
+    const expire = (runId: string, gateId: string) =>
+      existing(runId, { gate: { id: gateId } }, (state, now) =>
+        Either.right(decided(Domain.decideExpireGate(state, gateId, now), () => undefined)))
+
+    return { begin, resolve, expire, withToken } as const
   }),
   dependencies: [RunCommandRunner.Default, GateTokens.Default]
 }) {}
