@@ -292,6 +292,7 @@ export class GatesGroup extends HttpApiGroup.make("gates")
       .addError(RunNotFound)
       .addError(RunCancelled)
       .addError(LeaseLost)
+      .addError(RunAlreadyCompleted)
       .addError(BudgetExceeded)
   )
   .add(

@@ -1,7 +1,7 @@
 import { Either } from "effect"
 import { checkRunFence, requireRun } from "./Decide.js"
 import type { Fence } from "./Decide.js"
-import { GateAlreadyResolved, GateNotFound, GateTokenMismatch, LeaseLost, RunCancelled, RunNotFound } from "./Errors.js"
+import { GateAlreadyResolved, GateNotFound, GateTokenMismatch, LeaseLost, RunAlreadyCompleted, RunCancelled, RunNotFound } from "./Errors.js"
 import { GateCreated, GateResolved } from "./Events.js"
 import type { RunEvent } from "./Events.js"
 import { budgetStop, isOverBudget } from "./RecordUsage.js"
@@ -59,7 +59,7 @@ const expire = (gate: Gate, now: number): GateResolved =>
  * on a gate a person already decided.
  */
 export const decideBeginGate = (state: RunAggregate, cmd: BeginGate) =>
-  Either.flatMap(requireRun(state, cmd.runId), (run): Either.Either<GateBeginOutcome, RunCancelled | LeaseLost> => {
+  Either.flatMap(requireRun(state, cmd.runId), (run): Either.Either<GateBeginOutcome, RunCancelled | RunAlreadyCompleted | LeaseLost> => {
     if (run.status === "cancelled") return Either.left(new RunCancelled({ run }))
     const existing = state.gates.get(cmd.name)
     if (existing !== undefined) {
@@ -69,6 +69,8 @@ export const decideBeginGate = (state: RunAggregate, cmd: BeginGate) =>
       }
       return Either.right({ action: existing.status === "pending" ? "wait" : "return", gate: existing, events: [] })
     }
+    // Nothing is waiting for a decision on a run that finished.
+    if (run.status === "completed") return Either.left(new RunAlreadyCompleted({ run }))
     return Either.map(checkRunFence(run, cmd.fence), (): GateBeginOutcome => {
       if (isOverBudget(run)) return { action: "budget_exceeded", events: budgetStop(run, cmd.now) }
       const gate = openGate(run, cmd)

@@ -59,7 +59,7 @@ serverSuite("cancellation", (it) => {
       expect((yield* eventTypes(api, runId)).filter((t) => t === "run.cancelled")).toHaveLength(1)
     }))
 
-  it.effect("a completed run cannot be cancelled: 409 run_already_completed, and it stays completed", () =>
+  it.effect("a completed run cannot be cancelled: 409 run_completed, and it stays completed", () =>
     Effect.gen(function*() {
       const api = http((yield* TestServer).url)
       const { leaseOwner, runId } = yield* runningRun(api)

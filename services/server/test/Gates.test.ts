@@ -124,4 +124,16 @@ serverSuite("approval gates", (it) => {
       const badDecision = yield* api.post(`/runs/${runId}/gates/${gate.id}/resolve`, { token: gate.resolveToken, decision: "maybe" })
       expect([badDecision.status, badDecision.body.issues[0].path]).toEqual([400, ["decision"]])
     }))
+
+  it.effect("a completed run opens no new gate (409 run_completed), and re-begins of its decided gates still answer their decision", () =>
+    Effect.gen(function*() {
+      const api = http((yield* TestServer).url)
+      const { gate, runId } = yield* openGate(api)
+      yield* api.post(`/runs/${runId}/gates/${gate.id}/resolve`, { token: gate.resolveToken, decision: "approved" })
+      yield* api.post(`/runs/${runId}/complete`, { result: "done" })
+      const late = yield* api.post(`/runs/${runId}/gates/begin`, { name: "after-the-end", prompt: "?" })
+      expect([late.status, late.body.code]).toEqual([409, "run_completed"])
+      const again = yield* api.post(`/runs/${runId}/gates/begin`, { name: "approve-refund", prompt: "Refund $40?" })
+      expect(again.body).toMatchObject({ action: "return", gate: { id: gate.id, decision: "approved" } })
+    }))
 })
