@@ -4,6 +4,7 @@ import { Authorization, EventStreamAuthorization } from "./Authorization.js"
 import {
   BadRequest,
   BudgetExceeded,
+  ChildRunIdTaken,
   GateAlreadyResolved,
   GateNotFound,
   GateTokenMismatch,
@@ -18,7 +19,7 @@ import {
   UnknownGate,
   WorkflowMismatch
 } from "./Errors.js"
-import { Checkpoint, Event, Gate, Run, RunDetail, RunStatus, State, StateVersion, Step, Usage } from "./Models.js"
+import { Checkpoint, Event, Gate, Run, RunDetail, RunEdge, RunStatus, State, StateVersion, Step, Usage } from "./Models.js"
 import * as P from "./Payloads.js"
 
 export class HealthGroup extends HttpApiGroup.make("health").add(
@@ -278,6 +279,16 @@ export class UsageGroup extends HttpApiGroup.make("usage").add(
     .addError(RunNotFound)
 ).middleware(Authorization) {}
 
+export class ChildrenGroup extends HttpApiGroup.make("children").add(
+  HttpApiEndpoint.post("create", "/runs/:runId/children")
+    .setPath(P.RunPath)
+    .setPayload(P.CreateChildPayload)
+    .addSuccess(Schema.Struct({ run: Run, edge: RunEdge, created: Schema.Boolean }))
+    .addError(RunNotFound)
+    .addError(RunCancelled)
+    .addError(ChildRunIdTaken)
+).middleware(Authorization) {}
+
 export class GatesGroup extends HttpApiGroup.make("gates")
   .add(
     HttpApiEndpoint.post("begin", "/runs/:runId/gates/begin")
@@ -341,6 +352,7 @@ export class TidebaseApi extends HttpApi.make("tidebase")
   .add(StateGroup)
   .add(UsageGroup)
   .add(GatesGroup)
+  .add(ChildrenGroup)
   .add(EventsGroup)
   .addError(BadRequest)
 {}

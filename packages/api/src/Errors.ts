@@ -187,3 +187,11 @@ export class GateTokenMismatch extends Schema.TaggedError<GateTokenMismatch>()("
 }, HttpApiSchema.annotations({ status: 409 })) {
   static readonly of = (gateId: string) => new GateTokenMismatch({ error: `wrong resolve token for gate ${gateId}` })
 }
+
+/** Extension: the child run id given is already a run that this edge did not make. */
+export class ChildRunIdTaken extends Schema.TaggedError<ChildRunIdTaken>()("ChildRunIdTaken", {
+  error: Schema.String,
+  code: code("run_id_taken")
+}, HttpApiSchema.annotations({ status: 409 })) {
+  static readonly of = (runId: string) => new ChildRunIdTaken({ error: `run ${runId} already exists and is not this edge's child` })
+}

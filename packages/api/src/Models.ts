@@ -1,6 +1,6 @@
 import { Schema } from "effect"
 import { Budget, ResumeContract, ResumeDecision, StateVersion as DomainStateVersion, StepResolution, StepStatus } from "@tidebase/domain"
-import { Gate as DomainGate, Usage } from "@tidebase/domain"
+import { Gate as DomainGate, RunEdge, Usage } from "@tidebase/domain"
 export { Budget, Usage } from "@tidebase/domain"
 
 /** A gate as API answers show it: with its resolve token (the API key is the boundary), unlike events. */
@@ -133,14 +133,16 @@ export type StateStream = typeof StateStream.Type
 export const StateVersion = Schema.Struct({ ...DomainStateVersion.fields, stream: Schema.String })
 export type StateVersion = typeof StateVersion.Type
 
+export { RunEdge }
+
 export const RunDetail = Schema.Struct({
   run: Run,
   steps: Schema.Array(Step),
   state: Schema.NullOr(State),
   stateStreams: Schema.Array(StateStream),
   stateVersions: Schema.Array(StateVersion),
-  runEdges: Schema.Array(Json),
-  childRuns: Schema.Array(Json),
+  runEdges: Schema.Array(RunEdge),
+  childRuns: Schema.Array(Run),
   recoveryAttempts: Schema.Array(Json),
   channels: Schema.Array(Json),
   channelDeliveries: Schema.Array(Json),

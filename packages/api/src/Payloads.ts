@@ -41,6 +41,19 @@ export const CreateRunPayload = orEmptyBody(Schema.Struct({
   budget: Schema.optional(Schema.NullOr(BudgetPayload))
 }))
 
+export const CreateChildPayload = Schema.Struct({
+  name: Name,
+  workflowName: Name,
+  /** Ours: the child's run id (generated when absent); an id that is already another run is a 409. */
+  runId: Schema.optional(Id),
+  input: Schema.optional(Schema.Unknown),
+  metadata: Schema.optional(Schema.Unknown),
+  recoveryWebhook: Schema.optional(Schema.NullOr(Schema.String)),
+  channels: Schema.optional(Schema.Unknown),
+  edgeType: Schema.optional(Schema.NullOr(Name)),
+  edgeMetadata: Schema.optional(Schema.Unknown)
+})
+
 /** Extension: `PATCH /runs/:runId`; only the budget can change (null clears it). */
 export const UpdateRunPayload = Schema.Struct({
   budget: Schema.NullOr(BudgetPayload)

@@ -31,4 +31,21 @@ export class GateAlreadyResolved extends Data.TaggedError("GateAlreadyResolved")
 /** The resolve token is not the gate's. */
 export class GateTokenMismatch extends Data.TaggedError("GateTokenMismatch")<{ readonly gate: Gate }> {}
 
-export type DomainError = RunNotFound | RunCancelled | RunAlreadyCompleted | LeaseHeld | LeaseLost | StepNotFound | WorkflowMismatch | StepNotResolvable | StateNotFound | BudgetExceeded | GateNotFound | GateAlreadyResolved | GateTokenMismatch
+/** A child run id the caller chose is already a run that is not this edge's child. */
+export class ChildRunIdTaken extends Data.TaggedError("ChildRunIdTaken")<{ readonly runId: string }> {}
+
+export type DomainError =
+  | RunNotFound
+  | RunCancelled
+  | RunAlreadyCompleted
+  | LeaseHeld
+  | LeaseLost
+  | StepNotFound
+  | WorkflowMismatch
+  | StepNotResolvable
+  | StateNotFound
+  | BudgetExceeded
+  | GateNotFound
+  | GateAlreadyResolved
+  | GateTokenMismatch
+  | ChildRunIdTaken

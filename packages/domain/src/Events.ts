@@ -1,5 +1,5 @@
 import { Schema } from "effect"
-import { Budget, Gate, StateVersion, Usage } from "./Records.js"
+import { Budget, Gate, RunEdge, StateVersion, Usage } from "./Records.js"
 import { ResumeContract, ResumeDecision, StepStatus } from "./ResumeContract.js"
 
 const Json = Schema.Unknown
@@ -14,6 +14,16 @@ export class RunCreated extends Schema.TaggedClass<RunCreated>()("run.created", 
   channels: Json,
   /** Ours: absent from runs created without one. */
   budget: Schema.optionalWith(Schema.NullOr(Budget), { default: () => null }),
+  /** A child run names its parent and the edge that made it (absent on top-level runs). */
+  parentRunId: Schema.optional(Schema.String),
+  edgeName: Schema.optional(Schema.String),
+  at: Timestamp
+}) {}
+
+/** On the parent, in the same append as the child's `run.created`. */
+export class RunChildCreated extends Schema.TaggedClass<RunChildCreated>()("run.child.created", {
+  childRun: Schema.Struct({ id: Schema.String, workflowName: Schema.String }),
+  edge: RunEdge,
   at: Timestamp
 }) {}
 
@@ -151,6 +161,7 @@ export const RunEvent = Schema.Union(
   RunCompleted,
   RunFailed,
   RunCancelledEvent,
+  RunChildCreated,
   StepStarted,
   StepCompleted,
   StepFailed,

@@ -53,6 +53,18 @@ export const Budget = Schema.Struct({
 })
 export type Budget = typeof Budget.Type
 
+/** A parent's link to a child run it made: one per (parent, name), the name being the idempotency key. */
+export const RunEdge = Schema.Struct({
+  id: Schema.String,
+  parentRunId: Schema.String,
+  childRunId: Schema.String,
+  name: Schema.String,
+  edgeType: Schema.String,
+  metadata: Json,
+  createdAt: Timestamp
+})
+export type RunEdge = typeof RunEdge.Type
+
 /** How a person (or a timeout, or a cancel) decided a gate. */
 export const GateDecision = Schema.Literal("approved", "rejected", "canceled")
 export type GateDecision = typeof GateDecision.Type

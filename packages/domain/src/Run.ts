@@ -1,5 +1,5 @@
 import type { RunEvent, StepResolution } from "./Events.js"
-import type { Budget, Gate, StateVersion, Usage } from "./Records.js"
+import type { Budget, Gate, RunEdge, StateVersion, Usage } from "./Records.js"
 import type { ResumeContract, ResumeDecision, StepStatus } from "./ResumeContract.js"
 
 export type RunStatus = "pending" | "queued" | "running" | "completed" | "failed" | "cancelled"
@@ -92,6 +92,8 @@ export interface RunAggregate {
   readonly usage: ReadonlyMap<string, Usage>
   /** Gates by name (only the one a command loaded, or all in a full fold). */
   readonly gates: ReadonlyMap<string, Gate>
+  /** Edges to the child runs this run made, by name (only the one a command loaded, or all in a full fold). */
+  readonly edges: ReadonlyMap<string, RunEdge>
 }
 
 export const emptyAggregate: RunAggregate = {
@@ -100,21 +102,23 @@ export const emptyAggregate: RunAggregate = {
   steps: new Map(),
   stateStreams: new Map(),
   usage: new Map(),
-  gates: new Map()
+  gates: new Map(),
+  edges: new Map()
 }
 
 /** The version an aggregate with only these pieces loaded decides on. */
 export const aggregateOf = (
   version: number,
   run: RunState | undefined,
-  pieces: Partial<Pick<RunAggregate, "steps" | "stateStreams" | "usage" | "gates">> = {}
+  pieces: Partial<Pick<RunAggregate, "steps" | "stateStreams" | "usage" | "gates" | "edges">> = {}
 ): RunAggregate => ({
   version,
   run,
   steps: pieces.steps ?? new Map(),
   stateStreams: pieces.stateStreams ?? new Map(),
   usage: pieces.usage ?? new Map(),
-  gates: pieces.gates ?? new Map()
+  gates: pieces.gates ?? new Map(),
+  edges: pieces.edges ?? new Map()
 })
 
 export const isFinal = (status: RunStatus) => status === "completed" || status === "cancelled"
@@ -299,6 +303,11 @@ export const evolve = (state: RunAggregate, event: RunEvent): RunAggregate => {
       const gates = new Map(state.gates)
       gates.set(event.gate.name, event.gate)
       return { ...state, version, gates }
+    }
+    case "run.child.created": {
+      const edges = new Map(state.edges)
+      edges.set(event.edge.name, event.edge)
+      return { ...state, version, edges }
     }
   }
 }

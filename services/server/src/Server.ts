@@ -34,6 +34,8 @@ import { UsageHttp } from "./Usage/UsageHttp.js"
 import { GateCommands } from "./Gates/GateCommands.js"
 import { GateQueries } from "./Gates/GateQueries.js"
 import { GatesHttp } from "./Gates/GatesHttp.js"
+import { ChildCommands } from "./Children/ChildCommands.js"
+import { ChildrenHttp } from "./Children/ChildrenHttp.js"
 import { GateTimeoutsLive } from "./Gates/GateTimeouts.js"
 import { GateTokens } from "./Gates/GateTokens.js"
 
@@ -44,7 +46,7 @@ import { GateTokens } from "./Gates/GateTokens.js"
 const MAX_PATH_PARAM_LENGTH = 1_000
 
 const ApiLive = HttpApiBuilder.api(TidebaseApi).pipe(
-  Layer.provide([HealthHttp, RunsHttp, StepsHttp, StateHttp, UsageHttp, GatesHttp, EventsHttp])
+  Layer.provide([HealthHttp, RunsHttp, StepsHttp, StateHttp, UsageHttp, GatesHttp, ChildrenHttp, EventsHttp])
 )
 
 /** The command path: one cache, one loader and one event store shared by every feature's commands. */
@@ -54,7 +56,8 @@ const CommandsLive = Layer.mergeAll(
   ResolveStepCommand.DefaultWithoutDependencies,
   StateCommands.DefaultWithoutDependencies,
   UsageCommands.DefaultWithoutDependencies,
-  GateCommands.DefaultWithoutDependencies
+  GateCommands.DefaultWithoutDependencies,
+  ChildCommands.DefaultWithoutDependencies
 ).pipe(
   Layer.provide(GateTokens.Default),
   Layer.provide(RunCommandRunner.DefaultWithoutDependencies),

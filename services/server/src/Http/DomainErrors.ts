@@ -15,6 +15,7 @@ type ApiErrorOf<E extends DomainError> = E extends { _tag: "RunNotFound" } ? Api
   : E extends { _tag: "GateNotFound" } ? Api.UnknownGate
   : E extends { _tag: "GateAlreadyResolved" } ? Api.GateAlreadyResolved
   : E extends { _tag: "GateTokenMismatch" } ? Api.GateTokenMismatch
+  : E extends { _tag: "ChildRunIdTaken" } ? Api.ChildRunIdTaken
   : Api.StepNotFound
 
 const toApiError = (e: DomainError) => {
@@ -47,6 +48,8 @@ const toApiError = (e: DomainError) => {
       return Api.GateAlreadyResolved.of(e.gate)
     case "GateTokenMismatch":
       return Api.GateTokenMismatch.of(e.gate.id)
+    case "ChildRunIdTaken":
+      return Api.ChildRunIdTaken.of(e.runId)
     default:
       return absurd<never>(e)
   }

@@ -14,6 +14,13 @@ export interface Decision<A> {
   readonly reply: (after: RunAggregate) => A
 }
 
+/** What a command on two runs decided: the events of each, and its reply given both states after them. */
+export interface PairDecision<A> {
+  readonly first: ReadonlyArray<RunEvent>
+  readonly second: ReadonlyArray<RunEvent>
+  readonly reply: (first: RunAggregate, second: RunAggregate) => A
+}
+
 export const decided = <A>(events: ReadonlyArray<RunEvent>, reply: (after: RunAggregate) => A): Decision<A> => ({ events, reply })
 
 export interface CommandNeeds extends RunNeeds {
@@ -77,6 +84,38 @@ export class RunCommandRunner extends Effect.Service<RunCommandRunner>()("Tideba
       ) as Effect.Effect<A, E>
     }
 
+    /**
+     * A command on two runs at once (a parent and the child it makes): both read fresh, the events
+     * of each appended in ONE statement with each stream's expected version, so either both land or
+     * neither does; a concurrent writer on either makes it decide again.
+     */
+    const executePair = <A, E>(
+      first: { readonly runId: string; readonly needs: RunNeeds },
+      second: { readonly runId: string; readonly needs: RunNeeds },
+      decide: (a: RunAggregate | undefined, b: RunAggregate | undefined, now: number) => Either.Either<PairDecision<A>, E>
+    ): Effect.Effect<A, E> =>
+      Effect.gen(function*() {
+        const now = yield* Clock.currentTimeMillis
+        const [a, b] = yield* Effect.all([loader.load(first.runId, first.needs), loader.load(second.runId, second.needs)], {
+          concurrency: 2
+        })
+        const decision = yield* decide(a?.aggregate, b?.aggregate, now)
+        const beforeA = a?.aggregate ?? Domain.emptyAggregate
+        const beforeB = b?.aggregate ?? Domain.emptyAggregate
+        const afterA = fold(RunKind, decision.first, beforeA)
+        const afterB = fold(RunKind, decision.second, beforeB)
+        yield* store.append([
+          { kind: RunKind, streamId: first.runId, expectedVersion: beforeA.version, events: decision.first, before: beforeA, after: afterA },
+          { kind: RunKind, streamId: second.runId, expectedVersion: beforeB.version, events: decision.second, before: beforeB, after: afterB }
+        ])
+        if (decision.first.length > 0) cache.evict(first.runId)
+        if (decision.second.length > 0) cache.evict(second.runId)
+        return decision.reply(afterA, afterB)
+      }).pipe(
+        Effect.retry({ while: (e) => e instanceof VersionConflict, schedule: CONFLICT_RETRIES }),
+        Effect.catchIf((e): e is VersionConflict => e instanceof VersionConflict, Effect.die)
+      ) as Effect.Effect<A, E>
+
     /** A command on a run that must exist. */
     const existing = <A, E>(
       runId: string,
@@ -86,7 +125,7 @@ export class RunCommandRunner extends Effect.Service<RunCommandRunner>()("Tideba
       execute(runId, needs, (state, now): Either.Either<Decision<A>, E | Domain.RunNotFound> =>
         state?.run === undefined ? Either.left(new Domain.RunNotFound({ runId })) : decide(state, now))
 
-    return { execute, existing } as const
+    return { execute, existing, executePair } as const
   }),
   dependencies: [RunLoader.Default, RunCache.Default]
 }) {}

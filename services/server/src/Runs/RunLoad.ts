@@ -1,5 +1,5 @@
 import { aggregateOf } from "@tidebase/domain"
-import type { Gate, RunAggregate, StateStreamState, StepState, Usage } from "@tidebase/domain"
+import type { Gate, RunAggregate, RunEdge, StateStreamState, StepState, Usage } from "@tidebase/domain"
 import { Effect } from "effect"
 import { PgPool } from "../Database/PgPool.js"
 import { fromJsonRow, toRunState } from "./Rows.js"
@@ -23,6 +23,8 @@ export interface RunNeeds {
   readonly gate?: { readonly name: string } | { readonly id: string } | undefined
   /** Every gate still pending (a cancel resolves them all). */
   readonly pendingGates?: boolean
+  /** The edge to a child run, by name (creating a child is idempotent on it). */
+  readonly edge?: string | undefined
 }
 
 export interface LoadedRun {
@@ -59,18 +61,22 @@ const loadQuery = (id: string, needs: RunNeeds) => {
   const pendingGates = needs.pendingGates === true
     ? `(select jsonb_agg(to_jsonb(g)) from gates g where g.run_id = ${runId} and g.status = 'pending')`
     : "null::jsonb"
+  const edge = needs.edge === undefined
+    ? "null::jsonb"
+    : `(select to_jsonb(e) from run_edges e where e.parent_run_id = ${runId} and e.name = ${param(needs.edge)})`
   const shape = [
     needs.fullRun === true ? "full" : "head",
     needs.step === undefined ? "none" : "name" in needs.step ? "name" : "id",
     needs.stateStream === undefined ? "" : "state",
     needs.usageKey === undefined ? "" : "usage",
     needs.gate === undefined ? "" : "name" in needs.gate ? "gate_name" : "gate_id",
-    needs.pendingGates === true ? "pending_gates" : ""
+    needs.pendingGates === true ? "pending_gates" : "",
+    needs.edge === undefined ? "" : "edge"
   ].filter((part) => part !== "").join("_")
   return {
     name: `tidebase_load_run_${shape}`,
     text: `select h.version, ${run} as run, ${step} as step, ${stateStream} as "stateStream", ${usage} as usage, ${gate} as gate,
-      ${pendingGates} as "pendingGates", exists (select 1 from steps t where t.run_id = ${runId}) as "hasSteps"
+      ${pendingGates} as "pendingGates", ${edge} as edge, exists (select 1 from steps t where t.run_id = ${runId}) as "hasSteps"
       from event_streams h where h.category = 'run' and h.stream_id = ${runId}`,
     params
   }
@@ -91,6 +97,7 @@ export class RunLoader extends Effect.Service<RunLoader>()("Tidebase/RunLoader",
         usage: Json
         gate: Json
         pendingGates: Array<Record<string, unknown>> | null
+        edge: Json
         hasSteps: boolean
       }
       return pool.query<Row>(loadQuery(runId, needs)).pipe(
@@ -121,8 +128,13 @@ export class RunLoader extends Effect.Service<RunLoader>()("Tidebase/RunLoader",
             const found = fromJsonRow<Gate>(pending)
             gates.set(found.name, found)
           }
+          const edges = new Map<string, RunEdge>()
+          if (row.edge !== null) {
+            const found = fromJsonRow<RunEdge>(row.edge)
+            edges.set(found.name, found)
+          }
           const run = row.run === null ? undefined : toRunState(fromJsonRow<RunRow>(row.run))
-          return { aggregate: aggregateOf(row.version, run, { steps, stateStreams, usage, gates }), hasSteps: row.hasSteps }
+          return { aggregate: aggregateOf(row.version, run, { steps, stateStreams, usage, gates, edges }), hasSteps: row.hasSteps }
         }),
         Effect.orDie
       )

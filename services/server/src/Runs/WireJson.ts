@@ -177,4 +177,15 @@ export const eventJson = (e: string) =>
   ])
 
 /** A JSON array of `element` over `from`, `[]` when there is no row. */
+export const edgeJson = (e: string) =>
+  object([
+    ["id", `${e}.id`],
+    ["parentRunId", `${e}.parent_run_id`],
+    ["childRunId", `${e}.child_run_id`],
+    ["name", `${e}.name`],
+    ["edgeType", `${e}.edge_type`],
+    ["metadata", `${e}.metadata`],
+    ["createdAt", iso(`${e}.created_at`)]
+  ])
+
 export const jsonArray = (element: string, from: string) => `coalesce((select json_agg(${element}) from ${from}), '[]'::json)`
