@@ -283,7 +283,13 @@ export class ChildrenGroup extends HttpApiGroup.make("children").add(
   HttpApiEndpoint.post("create", "/runs/:runId/children")
     .setPath(P.RunPath)
     .setPayload(P.CreateChildPayload)
-    .addSuccess(Schema.Struct({ run: Run, edge: RunEdge, created: Schema.Boolean }))
+    .addSuccess(Schema.Struct({
+      run: Run,
+      edge: RunEdge,
+      created: Schema.Boolean,
+      /** Extension: the child's last event seq as answered: a parent joining it follows its events after this. */
+      seq: Schema.Number
+    }))
     .addError(RunNotFound)
     .addError(RunCancelled)
     .addError(ChildRunIdTaken)

@@ -3,6 +3,8 @@ import { Effect } from "effect"
 import type { Option, Schema } from "effect"
 import type { StateNotFoundError, TidebaseRequestError, WorkflowError } from "./Errors.js"
 import type { RunOptions } from "./Run.js"
+import { createChild, joinChild } from "./Child.js"
+import type { ChildError, ChildOptions, ChildSpec } from "./Child.js"
 import { awaitGate } from "./Gate.js"
 import type { GateDecided, GateError, GateOptions } from "./Gate.js"
 import { CurrentRun } from "./RunContext.js"
@@ -97,3 +99,26 @@ export const recordUsage = (fields: UsageFields): Effect.Effect<UsageRecorded, T
  */
 export const gate = (name: string, prompt: string, options?: GateOptions): Effect.Effect<GateDecided, GateError, CurrentRun> =>
   Effect.flatMap(CurrentRun, (run) => awaitGate(run, name, prompt, options))
+
+/**
+ * Makes the child run `name` (once per parent and name, whatever the number of invocations) and
+ * waits for its result, woken by the child's own events. Any worker may run the child.
+ */
+export const child = (
+  name: string,
+  workflowName: string,
+  input?: unknown,
+  options?: ChildOptions
+): Effect.Effect<unknown, ChildError, CurrentRun> =>
+  Effect.flatMap(CurrentRun, (run) => {
+    const spec: ChildSpec = { name, workflowName, input, ...(options === undefined ? {} : { options }) }
+    return Effect.flatMap(createChild(run, spec), (made) => joinChild(run, spec, made))
+  })
+
+/** Makes every child first (concurrently, each once), then waits for all of them: results in the order given. */
+export const fanout = (children: ReadonlyArray<ChildSpec>): Effect.Effect<Array<unknown>, ChildError, CurrentRun> =>
+  Effect.flatMap(CurrentRun, (run) =>
+    Effect.forEach(children, (spec) => createChild(run, spec), { concurrency: "unbounded" }).pipe(
+      Effect.flatMap((made) => Effect.forEach(children, (spec, i) => joinChild(run, spec, made[i]!), { concurrency: "unbounded" }))
+    ))
+

@@ -53,12 +53,17 @@ export class Tidebase {
       tide.run(name, runOptions, (input: I) =>
         Effect.flatMap(CurrentRun, (context) =>
           Effect.tryPromise({
-            try: (): Promise<A> => outsideSteps(async () => await workflow(makeWorkflowRun<I, S>(context, stateSchema), input)),
+            try: (): Promise<A> =>
+              outsideSteps(async () => await workflow(makeWorkflowRun<I, S>(context, stateSchema, this.#runChildHere), input)),
             catch: (error) => error
           })))))
   }
 
-  /** Register `fn` under `name` for `tide.run(name, options)` and the webhook handler. */
+  /** A child whose workflow is registered here runs here, resumed by its run id like any run. */
+  readonly #runChildHere = (workflowName: string, runId: string): Promise<unknown> | undefined =>
+    this.#workflows.has(workflowName) ? this.run(workflowName, { runId }) : undefined
+
+  /** Register `fn` under `name` for `tide.run(name, options)`, the webhook handler and child runs. */
   workflow<I = any, A = unknown, S = any>(name: string, fn: WorkflowFn<I, A, S>): WorkflowFn<I, A, S> {
     this.#workflows.set(name, fn)
     return fn

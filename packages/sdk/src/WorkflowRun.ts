@@ -1,8 +1,11 @@
 import type { State, StateVersion } from "@tidebase/api"
-import { awaitGate, bindState, bindUsage, createSnapshot, CurrentStep, StepFailedError, Workflow } from "@tidebase/effect"
+import { awaitGate, bindState, bindUsage, createChild, createSnapshot, CurrentStep, joinChild, StepFailedError, Workflow } from "@tidebase/effect"
 import type {
+  ChildOptions,
+  ChildSpec,
   GateDecided,
   GateOptions,
+  MadeChild,
   GetStateOptions,
   RunContext,
   SaveStateOptions,
@@ -56,6 +59,14 @@ export interface WorkflowRun<I = any, S = any> {
    * answers the decision; a resumed run reaching a decided gate gets it at once, without waiting.
    */
   gate(name: string, prompt: string, options?: GateOptions): Promise<GateDecided>
+  /**
+   * Makes the child run `name` (once, however often the parent is resumed) and answers its result;
+   * a workflow of that name registered with `tide.workflow` runs it here, otherwise this waits for
+   * whichever worker runs it. Rejects with ChildRunFailedError if the child fails or is cancelled.
+   */
+  child<T = unknown>(name: string, workflowName: string, input?: unknown, options?: ChildOptions): Promise<T>
+  /** Makes every child (each once), then waits for all: their results in the order given. */
+  fanout<T = unknown>(children: ReadonlyArray<ChildSpec>): Promise<Array<T>>
   readonly usage: {
     /**
      * Adds a record to the run's usage ledger, counted once even when the request is retried; a
@@ -95,7 +106,30 @@ const settle = <T>(exit: Exit.Exit<T, unknown>): T => {
 
 const toPromise = <A>(effect: Effect.Effect<A, unknown>): Promise<A> => Effect.runPromiseExit(effect).then(settle)
 
-export const makeWorkflowRun = <I, S = any>(context: RunContext, stateSchema?: Schema.Schema<S, any, never>): WorkflowRun<I, S> => {
+/** Runs a child run in this process when its workflow is registered here; `undefined` when it is not. */
+export type RunChildHere = (workflowName: string, runId: string) => Promise<unknown> | undefined
+
+const isOver = (status: string) => status === "completed" || status === "failed" || status === "cancelled"
+
+/**
+ * Runs the child here when its workflow is registered and it is not over (a child another worker
+ * holds, or that fails, is then simply waited for), and answers its outcome as the server has it.
+ */
+const finish = async (context: RunContext, runChildHere: RunChildHere, spec: ChildSpec, made: MadeChild) => {
+  const here = isOver(made.run.status) ? undefined : outsideSteps(() => runChildHere(spec.workflowName, made.run.id))
+  if (here === undefined) return toPromise(joinChild(context, spec, made))
+  await here.catch(() => undefined)
+  return toPromise(Effect.flatMap(createChild(context, spec), (again) => joinChild(context, spec, again)))
+}
+
+const makeAndJoin = async (context: RunContext, runChildHere: RunChildHere, spec: ChildSpec) =>
+  finish(context, runChildHere, spec, await toPromise(createChild(context, spec)))
+
+export const makeWorkflowRun = <I, S = any>(
+  context: RunContext,
+  stateSchema?: Schema.Schema<S, any, never>,
+  runChildHere: RunChildHere = () => undefined
+): WorkflowRun<I, S> => {
   const names = (outcome: "replayed" | "executed") =>
     context.journal.filter((r) => r.outcome === outcome).map((r) => r.name)
   const state = bindState(context, currentStep, stateSchema)
@@ -132,6 +166,12 @@ export const makeWorkflowRun = <I, S = any>(context: RunContext, stateSchema?: S
     },
     snapshot: (label, value, options) => toPromise(createSnapshot(context, currentStep, label, value, options)),
     gate: (name, prompt, options) => toPromise(awaitGate(context, name, prompt, options)),
+    child: <T>(name: string, workflowName: string, input?: unknown, options?: ChildOptions) =>
+      makeAndJoin(context, runChildHere, { name, workflowName, input, ...(options === undefined ? {} : { options }) }) as Promise<T>,
+    fanout: async <T>(children: ReadonlyArray<ChildSpec>) => {
+      const made = await Promise.all(children.map((spec) => toPromise(createChild(context, spec))))
+      return await Promise.all(children.map((spec, i) => finish(context, runChildHere, spec, made[i]!))) as Array<T>
+    },
     usage: {
       record: (fields) => toPromise(usage.record(fields))
     }

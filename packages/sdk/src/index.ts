@@ -13,6 +13,8 @@ export type {
 } from "@tidebase/api"
 export {
   BudgetExceededError,
+  ChildRunFailedError,
+  ChildRunIdTakenError,
   DuplicateStepName,
   InputMismatchError,
   LeaseLostError,
@@ -31,6 +33,8 @@ export {
 } from "@tidebase/effect"
 export type {
   BudgetInput,
+  ChildOptions,
+  ChildSpec,
   CancelRunOptions,
   GateDecided,
   GateOptions,

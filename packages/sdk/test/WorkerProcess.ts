@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url"
 
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url))
 const FIXTURE = fileURLToPath(new URL("./fixtures/crashWorker.ts", import.meta.url))
+export const FANOUT_PARENT = fileURLToPath(new URL("./fixtures/fanoutParent.ts", import.meta.url))
 
 export interface Worker {
   readonly child: ChildProcess
@@ -13,9 +14,9 @@ export interface Worker {
   readonly exited: Promise<{ readonly code: number | null; readonly signal: NodeJS.Signals | null; readonly stdout: string; readonly stderr: string }>
 }
 
-/** The crash-test worker (fixtures/crashWorker.ts) as its own process, killable like a real one. */
-export const startWorker = (env: Record<string, string>): Worker => {
-  const child = spawn(process.execPath, ["--import", "tsx", FIXTURE], {
+/** The crash-test worker (fixtures/crashWorker.ts, or another fixture) as its own process, killable like a real one. */
+export const startWorker = (env: Record<string, string>, fixture = FIXTURE): Worker => {
+  const child = spawn(process.execPath, ["--import", "tsx", fixture], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"]

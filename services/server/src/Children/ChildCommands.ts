@@ -24,15 +24,16 @@ export class ChildCommands extends Effect.Service<ChildCommands>()("Tidebase/Chi
           Either.map(Domain.decideCreateChild(parent ?? Domain.emptyAggregate, child, { ...cmd, now }), (outcome) => ({
             first: outcome.created ? outcome.parent : [],
             second: outcome.created ? outcome.child : [],
-            reply: (_parent: Domain.RunAggregate, made: Domain.RunAggregate) => ({ outcome, made: outcome.created ? made.run : undefined })
+            reply: (_parent: Domain.RunAggregate, made: Domain.RunAggregate) => ({ outcome, made: outcome.created ? made : undefined })
           }))
       ).pipe(
         // The child of an existing edge is read whole: the answer shows the run as it is now.
         Effect.flatMap(({ made, outcome }) =>
           made !== undefined
-            ? Effect.succeed({ run: made, edge: outcome.edge, created: true })
+            ? Effect.succeed({ run: made.run!, seq: made.version, edge: outcome.edge, created: true })
             : Effect.map(loader.load(outcome.edge.childRunId, { fullRun: true }), (loaded) => ({
               run: loaded!.aggregate.run!,
+              seq: loaded!.aggregate.version,
               edge: outcome.edge,
               created: false
             })))

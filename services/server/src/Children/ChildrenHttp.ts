@@ -23,7 +23,7 @@ export const ChildrenHttp = HttpApiBuilder.group(Api.TidebaseApi, "children", (h
         edgeType: payload.edgeType ?? null,
         edgeMetadata: payload.edgeMetadata ?? {}
       }).pipe(
-        Effect.map(({ created, edge, run }) => ({ run: wireRunFromState(run), edge, created })),
+        Effect.map(({ created, edge, run, seq }) => ({ run: wireRunFromState(run), edge, created, seq })),
         wireErrors
       ))
   })
