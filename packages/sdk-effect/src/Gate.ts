@@ -36,6 +36,24 @@ const decidedOf = (gate: Gate): GateDecided => ({
   gate
 })
 
+/** Opens the gate `name`, or finds it (once per run and name): `wait` while pending, `return` once decided. */
+const beginGate = (run: RunContext, name: string, prompt: string, options: GateOptions) =>
+  request(
+    run.client.gates.begin({
+      path: { runId: run.runId },
+      payload: { name, prompt, ...options, leaseOwner: run.leaseOwner, leaseEpoch: run.leaseEpoch }
+    }),
+    { runId: run.runId }
+  ).pipe(Effect.catchTag("RunNotFoundError", Effect.die))
+
+/** A gate as it stands, without waiting: pending, or decided (a resumed caller gets the decision). */
+export type GateState = { readonly status: "pending"; readonly gate: Gate } | ({ readonly status: "decided" } & GateDecided)
+
+/** Opens the gate `name` (or finds it) and answers at once, pending or decided: for callers that do not wait, like sessions. */
+export const openGate = (run: RunContext, name: string, prompt: string, options: GateOptions = {}): Effect.Effect<GateState, GateError> =>
+  Effect.map(beginGate(run, name, prompt, options), (answer): GateState =>
+    answer.action === "return" ? { status: "decided", ...decidedOf(answer.gate) } : { status: "pending", gate: answer.gate })
+
 /**
  * Opens the gate `name` (or finds it: a gate is opened once per run and name) and waits for its
  * decision. A resumed run whose gate was decided meanwhile gets the decision at once. Waiting
@@ -46,13 +64,7 @@ const decidedOf = (gate: Gate): GateDecided => ({
  * otherwise says where to follow from.
  */
 export const awaitGate = (run: RunContext, name: string, prompt: string, options: GateOptions = {}) => {
-  const begin = request(
-    run.client.gates.begin({
-      path: { runId: run.runId },
-      payload: { name, prompt, ...options, leaseOwner: run.leaseOwner, leaseEpoch: run.leaseEpoch }
-    }),
-    { runId: run.runId }
-  ).pipe(Effect.catchTag("RunNotFoundError", Effect.die))
+  const begin = beginGate(run, name, prompt, options)
 
   const decisionOf = (gateId: string, after: number) =>
     run.client.live.follow(run.runId, after).pipe(

@@ -2,7 +2,7 @@ import type { Run as WireRun } from "@tidebase/api"
 import { newRunId } from "@tidebase/domain"
 import { Cause, Effect, Either, Exit, Fiber, Option, Schema } from "effect"
 import { errorJson } from "./ErrorJson.js"
-import type { WorkflowError } from "./Errors.js"
+import type { LeaseLostError, WorkflowError } from "./Errors.js"
 import { RunCancelledError, RunFailedError, WorkflowMismatch } from "./Errors.js"
 import { acquireRunLease, keepLeaseAlive, releaseLease } from "./RunLease.js"
 import type { RunLease } from "./RunLease.js"
@@ -35,6 +35,8 @@ export interface RunOptions<A = unknown> {
    * invocation is its own owner.
    */
   readonly workerId?: string | undefined
+  /** Called once if a heartbeat is refused: another worker took the run over, or it was cancelled. */
+  readonly onLeaseLost?: ((refusal: LeaseLostError | RunCancelledError) => void) | undefined
 }
 
 type Client = Context.Tag.Service<TidebaseClient>
@@ -135,7 +137,7 @@ export const runWorkflow = <A, E, R>(
       overBudget: isOverBudget(lease.run)
     }
 
-    const heartbeat = yield* Effect.fork(keepLeaseAlive(client, lease, options.leaseMs))
+    const heartbeat = yield* Effect.fork(keepLeaseAlive(client, lease, options.leaseMs, options.onLeaseLost))
     const exit = yield* Effect.exit(Effect.provideService(body(context.input), CurrentRun, context)).pipe(
       releasedOnSignal(client, lease),
       // Interrupted from outside (e.g. runMain on SIGINT): the lease goes back rather than expiring.

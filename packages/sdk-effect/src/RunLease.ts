@@ -2,6 +2,7 @@ import type { Run as WireRun } from "@tidebase/api"
 import type { Context } from "effect"
 import { Effect, Schedule } from "effect"
 import { WorkflowMismatch } from "./Errors.js"
+import type { LeaseLostError, RunCancelledError } from "./Errors.js"
 import { request } from "./Request.js"
 import type { TidebaseClient } from "./TidebaseClient.js"
 
@@ -51,9 +52,14 @@ const grantedMs = (run: WireRun) =>
 
 /**
  * Renews the lease at a third of its length until interrupted. A refusal (lease lost, run
- * cancelled) ends it quietly: the next step boundary meets the same refusal and fails there.
+ * cancelled) ends it, told to `onRefused`: the next step boundary meets the same refusal and fails there.
  */
-export const keepLeaseAlive = (client: Client, lease: RunLease, leaseMs: number | undefined) => {
+export const keepLeaseAlive = (
+  client: Client,
+  lease: RunLease,
+  leaseMs: number | undefined,
+  onRefused: (refusal: LeaseLostError | RunCancelledError) => void = () => {}
+) => {
   const beat = request(
     client.runs.heartbeat({
       path: { runId: lease.run.id },
@@ -63,6 +69,7 @@ export const keepLeaseAlive = (client: Client, lease: RunLease, leaseMs: number 
   ).pipe(
     Effect.as(true),
     Effect.catchTag("TidebaseRequestError", () => Effect.succeed(true)),
+    Effect.tapError((e) => e._tag === "LeaseLostError" || e._tag === "RunCancelledError" ? Effect.sync(() => onRefused(e)) : Effect.void),
     // A beat in flight when the run ends is dropped: while the server is away it may be retrying for a while.
     Effect.orElseSucceed(() => false)
   )

@@ -1,5 +1,5 @@
 import type { ReplayMode } from "@tidebase/domain"
-import type { BudgetInput } from "@tidebase/effect"
+import type { BudgetInput, LeaseLostError, RunCancelledError } from "@tidebase/effect"
 import type { Schema } from "effect"
 
 export interface TidebaseOptions {
@@ -41,6 +41,8 @@ export interface RunOptions<I = any, S = any> {
   readonly leaseMs?: number
   /** Overrides the client's `workerId` for this run. */
   readonly workerId?: string
+  /** Called once if a heartbeat is refused: another worker took the run over after its lease expired, or it was cancelled. */
+  readonly onLeaseLost?: (refusal: LeaseLostError | RunCancelledError) => void
 }
 
 export interface StepOptions<T = unknown> {

@@ -4,6 +4,8 @@ import type { BudgetInput, CancelRunOptions, ListRunsFilter, ResolveStepOptions 
 import { Cause, Effect, Exit, ManagedRuntime } from "effect"
 import type { ConfigError } from "effect"
 import type { RunOptions, TidebaseOptions } from "./Options.js"
+import { attachSession } from "./Session.js"
+import type { AttachOptions, AttachTarget, Session } from "./Session.js"
 import { undiciClient } from "./UndiciClient.js"
 import { makeWebhookHandler } from "./Webhook.js"
 import type { WebhookOptions } from "./Webhook.js"
@@ -83,6 +85,16 @@ export class Tidebase {
      */
     setBudget: (runId: string, budget: BudgetInput | null): Promise<Run> =>
       this.#exec(Effect.flatMap(EffectTidebase, (tide) => tide.runs.setBudget(runId, budget))),
+    /**
+     * A session on a run, driven step by step without a workflow function: `attach(runId)` resumes
+     * an existing run, `attach({workflowName, input?, runId?})` creates one (or resumes it).
+     */
+    attach: async <I = any, S = any>(target: AttachTarget<I>, options: AttachOptions = {}): Promise<Session<I, S>> => {
+      const { workflowName, ...runOptions } = typeof target === "string"
+        ? { workflowName: (await this.runs.get(target)).run.workflowName, runId: target }
+        : target
+      return attachSession<I, S>((name, opts, fn) => this.run(name, opts, fn), workflowName, runOptions as RunOptions<I>, options)
+    },
     /** Stops the run for good (its pending gates resolve `canceled`); rejects with RunAlreadyCompletedError on a completed run. */
     cancel: (runId: string, options: CancelRunOptions = {}): Promise<Run> =>
       this.#exec(Effect.flatMap(EffectTidebase, (tide) => tide.runs.cancel(runId, options)))

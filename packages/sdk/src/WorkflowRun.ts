@@ -1,10 +1,22 @@
 import type { State, StateVersion } from "@tidebase/api"
-import { awaitGate, bindState, bindUsage, createChild, createSnapshot, CurrentStep, joinChild, StepFailedError, Workflow } from "@tidebase/effect"
+import {
+  awaitGate,
+  bindState,
+  bindUsage,
+  createChild,
+  createSnapshot,
+  CurrentStep,
+  joinChild,
+  openGate,
+  StepFailedError,
+  Workflow
+} from "@tidebase/effect"
 import type {
   ChildOptions,
   ChildSpec,
   GateDecided,
   GateOptions,
+  GateState,
   MadeChild,
   GetStateOptions,
   RunContext,
@@ -59,6 +71,8 @@ export interface WorkflowRun<I = any, S = any> {
    * answers the decision; a resumed run reaching a decided gate gets it at once, without waiting.
    */
   gate(name: string, prompt: string, options?: GateOptions): Promise<GateDecided>
+  /** Opens the gate `name` (or finds it) without waiting: `pending`, or `decided` with the decision. */
+  openGate(name: string, prompt: string, options?: GateOptions): Promise<GateState>
   /**
    * Makes the child run `name` (once, however often the parent is resumed) and answers its result;
    * a workflow of that name registered with `tide.workflow` runs it here, otherwise this waits for
@@ -166,6 +180,7 @@ export const makeWorkflowRun = <I, S = any>(
     },
     snapshot: (label, value, options) => toPromise(createSnapshot(context, currentStep, label, value, options)),
     gate: (name, prompt, options) => toPromise(awaitGate(context, name, prompt, options)),
+    openGate: (name, prompt, options) => toPromise(openGate(context, name, prompt, options)),
     child: <T>(name: string, workflowName: string, input?: unknown, options?: ChildOptions) =>
       makeAndJoin(context, runChildHere, { name, workflowName, input, ...(options === undefined ? {} : { options }) }) as Promise<T>,
     fanout: async <T>(children: ReadonlyArray<ChildSpec>) => {

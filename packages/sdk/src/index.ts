@@ -37,6 +37,7 @@ export type {
   ChildSpec,
   CancelRunOptions,
   GateDecided,
+  GateState,
   GateOptions,
   GetStateOptions,
   ResolveStepOptions,
@@ -51,6 +52,8 @@ export type {
 } from "@tidebase/effect"
 export type { RunOptions, StepOptions, TidebaseOptions } from "./Options.js"
 export { Tidebase } from "./Tidebase.js"
+export { SessionClosedError } from "./Session.js"
+export type { AttachOptions, AttachTarget, Session } from "./Session.js"
 export type { WorkflowFn } from "./Tidebase.js"
 export type { WebhookOptions } from "./Webhook.js"
 export { signWebhookBody, verifyWebhookSignature } from "./WebhookSignature.js"
