@@ -1,11 +1,13 @@
 import type { HttpClient } from "@effect/platform"
-import type { Run, RunDetail, Step } from "@tidebase/api"
+import type { Gate, Run, RunDetail, Step } from "@tidebase/api"
 import { newRunId } from "@tidebase/domain"
 import { Context, Duration, Effect, Layer, Option, Redacted } from "effect"
 import type { ConfigError } from "effect"
 import { RunAlreadyCompletedError } from "./Errors.js"
 import type { RunNotFoundError, TidebaseRequestError, WorkflowError } from "./Errors.js"
 import { request } from "./Request.js"
+import { resolveGate } from "./ResolveGate.js"
+import type { ResolveGateError, ResolveGateOptions } from "./ResolveGate.js"
 import { resolveStep } from "./ResolveStep.js"
 import type { ResolveStepError, ResolveStepOptions } from "./ResolveStep.js"
 import { runWorkflow } from "./Run.js"
@@ -67,6 +69,10 @@ export interface TidebaseService {
       options?: CancelRunOptions
     ) => Effect.Effect<Run, RunNotFoundError | RunAlreadyCompletedError | TidebaseRequestError>
   }
+  readonly gates: {
+    /** Decides a gate, exactly once: a second decision, a wrong token or an unknown gate is `GateResolveRefusedError`. */
+    readonly resolve: (runId: string, gateId: string, options: ResolveGateOptions) => Effect.Effect<Gate, ResolveGateError>
+  }
   readonly steps: {
     /** A person's decision on a step parked in manual_review (or failed_retryable): retry, complete with `output`, or fail the run. */
     readonly resolve: (
@@ -99,6 +105,9 @@ const make = (workerId: string | undefined = undefined) => Effect.map(TidebaseCl
         (effect) => request(effect, { runId }),
         Effect.map(({ run }) => run)
       )
+  },
+  gates: {
+    resolve: (runId, gateId, options) => resolveGate(client, runId, gateId, options)
   },
   steps: {
     resolve: (runId, stepId, options) => resolveStep(client, runId, stepId, options)

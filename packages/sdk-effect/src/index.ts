@@ -6,6 +6,8 @@ export type { GateDecided, GateError, GateOptions, GateState } from "./Gate.js"
 export { ChildRunFailedError, ChildRunIdTakenError, createChild, joinChild } from "./Child.js"
 export type { ChildError, ChildOptions, ChildSpec, MadeChild } from "./Child.js"
 export { awaitGate, openGate } from "./Gate.js"
+export { GateResolveRefusedError } from "./ResolveGate.js"
+export type { ResolveGateError, ResolveGateOptions } from "./ResolveGate.js"
 export { StepNotResolvableError } from "./ResolveStep.js"
 export type { ResolveStepError, ResolveStepOptions } from "./ResolveStep.js"
 export type {

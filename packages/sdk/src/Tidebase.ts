@@ -1,6 +1,6 @@
-import type { Run, RunDetail, Step } from "@tidebase/api"
+import type { Gate, Run, RunDetail, Step } from "@tidebase/api"
 import { CurrentRun, Tidebase as EffectTidebase } from "@tidebase/effect"
-import type { BudgetInput, CancelRunOptions, ListRunsFilter, ResolveStepOptions } from "@tidebase/effect"
+import type { BudgetInput, CancelRunOptions, ListRunsFilter, ResolveGateOptions, ResolveStepOptions } from "@tidebase/effect"
 import { Cause, Effect, Exit, ManagedRuntime } from "effect"
 import type { ConfigError } from "effect"
 import type { RunOptions, TidebaseOptions } from "./Options.js"
@@ -98,6 +98,12 @@ export class Tidebase {
     /** Stops the run for good (its pending gates resolve `canceled`); rejects with RunAlreadyCompletedError on a completed run. */
     cancel: (runId: string, options: CancelRunOptions = {}): Promise<Run> =>
       this.#exec(Effect.flatMap(EffectTidebase, (tide) => tide.runs.cancel(runId, options)))
+  }
+
+  readonly gates = {
+    /** Decides a gate exactly once; a second decision, a wrong token or an unknown gate rejects with GateResolveRefusedError. */
+    resolve: (runId: string, gateId: string, options: ResolveGateOptions): Promise<Gate> =>
+      this.#exec(Effect.flatMap(EffectTidebase, (tide) => tide.gates.resolve(runId, gateId, options)))
   }
 
   readonly steps = {

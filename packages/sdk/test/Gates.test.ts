@@ -1,4 +1,5 @@
 import { expect } from "@effect/vitest"
+import { GateResolveRefusedError } from "@tidebase/sdk"
 import type { GateDecided, WorkflowRun } from "@tidebase/sdk"
 import { Effect } from "effect"
 import { serverSuite } from "../../../test/TestServer.js"
@@ -57,5 +58,21 @@ serverSuite("@tidebase/sdk gates", (it) => {
         return [decided.decision, decided.actor]
       })
       expect(result).toEqual(["rejected", "system:timeout"])
+    }))
+
+  it.effect("tide.gates.resolve decides a session's gate once: a second decision or a wrong token rejects with GateResolveRefusedError and the first stands", () =>
+    withTide(async (tide) => {
+      const session = await tide.runs.attach({ workflowName: "review" })
+      const opened = await session.gates.begin("approve", "Ship it?")
+      if (opened.status !== "pending") throw new Error("expected a pending gate")
+      const gate = await tide.gates.resolve(session.runId, opened.gate.id, { token: opened.gate.resolveToken, decision: "approved", actor: "ana" })
+      expect(gate).toMatchObject({ status: "approved", actor: "ana" })
+      const second = await rejection(() =>
+        tide.gates.resolve(session.runId, opened.gate.id, { token: opened.gate.resolveToken, decision: "rejected", actor: "bob" }))
+      expect(second).toBeInstanceOf(GateResolveRefusedError)
+      expect(second).toMatchObject({ reason: "already_resolved", gate: { decision: "approved", actor: "ana" } })
+      const wrong = await rejection(() => tide.gates.resolve(session.runId, opened.gate.id, { token: "0".repeat(64), decision: "rejected" }))
+      expect(wrong).toMatchObject({ reason: "token_mismatch" })
+      await session.complete()
     }))
 })
