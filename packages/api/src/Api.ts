@@ -55,7 +55,12 @@ export class RunsGroup extends HttpApiGroup.make("runs")
       .setPath(P.RunPath)
       .setHeaders(P.WorkerHeaders)
       .setPayload(P.BeginRunPayload)
-      .addSuccess(Schema.Struct({ run: Run, leaseOwner: Schema.NullOr(Schema.String) }))
+      .addSuccess(Schema.Struct({
+        run: Run,
+        leaseOwner: Schema.NullOr(Schema.String),
+        /** Extension: the run's last event seq as answered; the worker follows its events (a cancel) after it. */
+        seq: Schema.optional(Schema.Number)
+      }))
       .addError(RunNotFound)
       .addError(RunCancelled)
       .addError(LeaseHeld)

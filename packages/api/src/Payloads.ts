@@ -156,6 +156,8 @@ export const EventsParams = Schema.Struct({
   after: Schema.optional(After),
   /** Extension: at most this many events (JSON form only); omitted, the whole log after `after`. */
   limit: Schema.optional(PageLimit),
+  /** Extension: only events of these types, comma-separated (`types=run.cancelled,gate.resolved`). */
+  types: Schema.optional(Schema.String.pipe(Schema.maxLength(1_000))),
   token: Schema.optional(Schema.String)
 })
 

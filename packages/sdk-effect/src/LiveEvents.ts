@@ -5,12 +5,13 @@ import { Effect, Stream } from "effect"
 /**
  * A run's events after `after`, as the server streams them (Server-Sent Events: history, then
  * live as they are appended). The stream ends when the connection does; callers that must not
- * miss anything resume from the last seq they saw.
+ * miss anything resume from the last seq they saw. `types` asks the server for those types only.
  */
-export const followEvents = (client: HttpClient.HttpClient, baseUrl: string) => (runId: string, after: number) =>
+export const followEvents = (client: HttpClient.HttpClient, baseUrl: string) =>
+(runId: string, after: number, types?: ReadonlyArray<string>) =>
   client.execute(
     HttpClientRequest.get(`${baseUrl}/runs/${encodeURIComponent(runId)}/events`, {
-      urlParams: { after: String(after) },
+      urlParams: types === undefined ? { after: String(after) } : { after: String(after), types: types.join(",") },
       headers: { accept: "text/event-stream" }
     })
   ).pipe(

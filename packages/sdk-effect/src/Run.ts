@@ -4,6 +4,7 @@ import { Cause, Effect, Either, Exit, Fiber, Option, Schema } from "effect"
 import { errorJson } from "./ErrorJson.js"
 import type { LeaseLostError, WorkflowError } from "./Errors.js"
 import { RunCancelledError, RunFailedError, WorkflowMismatch } from "./Errors.js"
+import { cancellation } from "./CancelWatch.js"
 import { acquireRunLease, keepLeaseAlive, releaseLease } from "./RunLease.js"
 import type { RunLease } from "./RunLease.js"
 import { request } from "./Request.js"
@@ -138,7 +139,8 @@ export const runWorkflow = <A, E, R>(
     }
 
     const heartbeat = yield* Effect.fork(keepLeaseAlive(client, lease, options.leaseMs, options.onLeaseLost))
-    const exit = yield* Effect.exit(Effect.provideService(body(context.input), CurrentRun, context)).pipe(
+    // A cancel heard on the run's live stream interrupts the body, a step in flight included.
+    const exit = yield* Effect.exit(Effect.raceFirst(Effect.provideService(body(context.input), CurrentRun, context), cancellation(client, lease))).pipe(
       releasedOnSignal(client, lease),
       // Interrupted from outside (e.g. runMain on SIGINT): the lease goes back rather than expiring.
       Effect.onInterrupt(() => releaseLease(client, lease))

@@ -13,6 +13,8 @@ export interface RunLease {
   readonly run: WireRun
   readonly leaseOwner: string
   readonly leaseEpoch: number
+  /** The run's last event seq when the lease was granted (servers before it answer none: 0). */
+  readonly seq: number
 }
 
 /** Short at first (a concurrent caller usually finishes fast), never longer than a quarter second. */
@@ -37,11 +39,11 @@ export const acquireRunLease = (client: Client, workflowName: string, runId: str
     Effect.catchTag("LeaseHeld", Effect.die),
     Effect.catchTag("WorkflowMismatch", (e) =>
       Effect.fail(new WorkflowMismatch({ runId, workflowName, runWorkflowName: e.run.workflowName }))),
-    Effect.map(({ leaseOwner, run }) => ({
+    Effect.map(({ leaseOwner, run, seq }) => ({
       run,
       /** Another invocation held the run first, so it may have checkpointed more since. */
       waited: attempts > 1,
-      lease: leaseOwner === null ? null : { run, leaseOwner, leaseEpoch: run.attempt } satisfies RunLease
+      lease: leaseOwner === null ? null : { run, leaseOwner, leaseEpoch: run.attempt, seq: seq ?? 0 } satisfies RunLease
     }))
   )
 }

@@ -1,6 +1,6 @@
 import { expect } from "@effect/vitest"
 import { InputMismatchError, StepFailedError, Tidebase, Workflow } from "@tidebase/effect"
-import { Data, Effect, Layer, Schedule, Schema } from "effect"
+import { Data, Deferred, Effect, Fiber, Layer, Schedule, Schema } from "effect"
 import { serverSuite, TestServer } from "../../../test/TestServer.js"
 
 const TidebaseTest = Layer.unwrapEffect(Effect.map(TestServer, ({ url }) => Tidebase.layer({ url })))
@@ -144,4 +144,25 @@ serverSuite("@tidebase/effect workflows", (it) => it.layer(TidebaseTest)((it) =>
       expect(detail.steps[0]?.status).toBe("failed")
       expect(detail.run.status).toBe("failed")
     }))
+
+  it.effect("a cancel interrupts the step's fiber in flight: the run fails with RunCancelledError and the step never completes", () =>
+    Effect.gen(function*() {
+      const runId = newRunId()
+      const tide = yield* Tidebase
+      const interrupted = yield* Deferred.make<void>()
+      const started = yield* Deferred.make<void>()
+      const running = yield* Workflow.run("cancel-in-flight", { runId }, () =>
+        Workflow.step("slow", Effect.zipRight(Deferred.succeed(started, undefined), Effect.never).pipe(
+          Effect.onInterrupt(() => Deferred.succeed(interrupted, undefined))
+        ))).pipe(Effect.flip, Effect.fork)
+      yield* Deferred.await(started)
+      yield* Effect.sleep("100 millis")
+      yield* tide.runs.cancel(runId, { reason: "stop", actor: "ops" })
+      const error = yield* Fiber.join(running)
+      expect(error).toMatchObject({ _tag: "RunCancelledError", reason: "stop", actor: "ops" })
+      yield* Deferred.await(interrupted).pipe(Effect.timeout("2 seconds"))
+      const detail = yield* tide.runs.get(runId)
+      expect(detail.steps.filter((s) => s.status === "completed")).toHaveLength(0)
+    }))
 }))
+

@@ -1,7 +1,7 @@
 import type { StateVersion } from "@tidebase/api"
 import type { GateOptions, GateState, LeaseLostError, RunCancelledError, SnapshotOptions, UsageFields, UsageRecorded } from "@tidebase/effect"
 import type { RunOptions, StepOptions } from "./Options.js"
-import type { WorkflowRun, WorkflowState } from "./WorkflowRun.js"
+import type { StepFn, WorkflowRun, WorkflowState } from "./WorkflowRun.js"
 
 /** A write on a session that has ended: completed, failed, or lost to another worker. */
 export class SessionClosedError extends Error {
@@ -30,8 +30,8 @@ export interface Session<I = any, S = any> {
   readonly input: I
   /** False once the session completed, failed, or lost its lease. */
   readonly open: boolean
-  step<T>(name: string, fn: () => T | PromiseLike<T>): Promise<T>
-  step<T>(name: string, options: StepOptions<T>, fn: () => T | PromiseLike<T>): Promise<T>
+  step<T>(name: string, fn: StepFn<T>): Promise<T>
+  step<T>(name: string, options: StepOptions<T>, fn: StepFn<T>): Promise<T>
   readonly state: WorkflowState<S>
   snapshot(label: string, state: unknown, options?: SnapshotOptions): Promise<StateVersion>
   readonly usage: { record(fields: UsageFields): Promise<UsageRecorded> }

@@ -55,8 +55,9 @@ export class Tidebase {
       tide.run(name, runOptions, (input: I) =>
         Effect.flatMap(CurrentRun, (context) =>
           Effect.tryPromise({
-            try: (): Promise<A> =>
-              outsideSteps(async () => await workflow(makeWorkflowRun<I, S>(context, stateSchema, this.#runChildHere), input)),
+            // `signal` aborts when the run's fiber is interrupted (a cancel): the steps in flight stop with it.
+            try: (signal): Promise<A> =>
+              outsideSteps(async () => await workflow(makeWorkflowRun<I, S>(context, stateSchema, this.#runChildHere, signal), input)),
             catch: (error) => error
           })))))
   }

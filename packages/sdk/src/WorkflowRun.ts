@@ -49,6 +49,13 @@ export interface WorkflowState<S = any> {
   versions(options?: StateVersionsOptions): Promise<ReadonlyArray<StateVersion>>
 }
 
+/** What a step's function is given: `signal` aborts when the run is cancelled while the step runs (pass it to `fetch`). */
+export interface StepContext {
+  readonly signal: AbortSignal
+}
+
+export type StepFn<T> = (step: StepContext) => T | PromiseLike<T>
+
 /** The handle a workflow function receives: the run's identity and its checkpointed `step`. */
 export interface WorkflowRun<I = any, S = any> {
   readonly runId: string
@@ -60,8 +67,8 @@ export interface WorkflowRun<I = any, S = any> {
   readonly replayed: ReadonlyArray<string>
   /** Steps this invocation executed and checkpointed, in order. */
   readonly executed: ReadonlyArray<string>
-  step<T>(name: string, fn: () => T | PromiseLike<T>): Promise<T>
-  step<T>(name: string, options: StepOptions<T>, fn: () => T | PromiseLike<T>): Promise<T>
+  step<T>(name: string, fn: StepFn<T>): Promise<T>
+  step<T>(name: string, options: StepOptions<T>, fn: StepFn<T>): Promise<T>
   /** The run's state (typed by `S`, encoded by the run's `stateSchema` when given). */
   readonly state: WorkflowState<S>
   /** A labeled version holding `state`, in the stream of `options.target` (`type:id`; the run's own by default). */
@@ -118,7 +125,14 @@ const settle = <T>(exit: Exit.Exit<T, unknown>): T => {
   throw error instanceof StepFailedError ? error.error : error
 }
 
-const toPromise = <A>(effect: Effect.Effect<A, unknown>): Promise<A> => Effect.runPromiseExit(effect).then(settle)
+type RunPromise = <A>(effect: Effect.Effect<A, unknown>) => Promise<A>
+
+/**
+ * The run's effects as promises, each its own fiber: `signal` (the run's, aborted when the run is
+ * cancelled) interrupts the ones in flight, a step's function included.
+ */
+const promiseIn = (signal: AbortSignal | undefined): RunPromise => (effect) =>
+  Effect.runPromiseExit(effect, signal === undefined ? undefined : { signal }).then(settle)
 
 /** Runs a child run in this process when its workflow is registered here; `undefined` when it is not. */
 export type RunChildHere = (workflowName: string, runId: string) => Promise<unknown> | undefined
@@ -129,21 +143,23 @@ const isOver = (status: string) => status === "completed" || status === "failed"
  * Runs the child here when its workflow is registered and it is not over (a child another worker
  * holds, or that fails, is then simply waited for), and answers its outcome as the server has it.
  */
-const finish = async (context: RunContext, runChildHere: RunChildHere, spec: ChildSpec, made: MadeChild) => {
+const finish = async (toPromise: RunPromise, context: RunContext, runChildHere: RunChildHere, spec: ChildSpec, made: MadeChild) => {
   const here = isOver(made.run.status) ? undefined : outsideSteps(() => runChildHere(spec.workflowName, made.run.id))
   if (here === undefined) return toPromise(joinChild(context, spec, made))
   await here.catch(() => undefined)
   return toPromise(Effect.flatMap(createChild(context, spec), (again) => joinChild(context, spec, again)))
 }
 
-const makeAndJoin = async (context: RunContext, runChildHere: RunChildHere, spec: ChildSpec) =>
-  finish(context, runChildHere, spec, await toPromise(createChild(context, spec)))
+const makeAndJoin = async (toPromise: RunPromise, context: RunContext, runChildHere: RunChildHere, spec: ChildSpec) =>
+  finish(toPromise, context, runChildHere, spec, await toPromise(createChild(context, spec)))
 
 export const makeWorkflowRun = <I, S = any>(
   context: RunContext,
   stateSchema?: Schema.Schema<S, any, never>,
-  runChildHere: RunChildHere = () => undefined
+  runChildHere: RunChildHere = () => undefined,
+  runSignal?: AbortSignal
 ): WorkflowRun<I, S> => {
+  const toPromise = promiseIn(runSignal)
   const names = (outcome: "replayed" | "executed") =>
     context.journal.filter((r) => r.outcome === outcome).map((r) => r.name)
   const state = bindState(context, currentStep, stateSchema)
@@ -159,16 +175,17 @@ export const makeWorkflowRun = <I, S = any>(
     get executed() {
       return names("executed")
     },
-    step<T>(name: string, optionsOrFn: StepOptions<T> | (() => T | PromiseLike<T>), maybeFn?: () => T | PromiseLike<T>) {
+    step<T>(name: string, optionsOrFn: StepOptions<T> | StepFn<T>, maybeFn?: StepFn<T>) {
       const [options, fn] = maybeFn === undefined
-        ? [{}, optionsOrFn as () => T | PromiseLike<T>]
+        ? [{}, optionsOrFn as StepFn<T>]
         : [optionsOrFn as StepOptions<T>, maybeFn]
       const effectOptions = toEffectOptions(options)
       // Replaying a prefetched checkpoint needs no fiber and no round trip: a long resume stays cheap.
       const replayed = Workflow.fromCheckpoint(context, name, effectOptions)
       if (replayed !== undefined) return new Promise<T>((resolve) => resolve(settle(replayed)))
       const body = Effect.flatMap(FiberRef.get(CurrentStep), (scope) =>
-        Effect.tryPromise({ try: () => steps.run(scope, async () => await fn()), catch: (error) => error }))
+        // Interrupted (the run was cancelled), the promise is abandoned and `signal` aborts: a late result is never recorded.
+        Effect.tryPromise({ try: (signal) => steps.run(scope, async () => await fn({ signal })), catch: (error) => error }))
       return toPromise(Workflow.executeStep(context, name, effectOptions, body))
     },
     state: {
@@ -182,10 +199,10 @@ export const makeWorkflowRun = <I, S = any>(
     gate: (name, prompt, options) => toPromise(awaitGate(context, name, prompt, options)),
     openGate: (name, prompt, options) => toPromise(openGate(context, name, prompt, options)),
     child: <T>(name: string, workflowName: string, input?: unknown, options?: ChildOptions) =>
-      makeAndJoin(context, runChildHere, { name, workflowName, input, ...(options === undefined ? {} : { options }) }) as Promise<T>,
+      makeAndJoin(toPromise, context, runChildHere, { name, workflowName, input, ...(options === undefined ? {} : { options }) }) as Promise<T>,
     fanout: async <T>(children: ReadonlyArray<ChildSpec>) => {
       const made = await Promise.all(children.map((spec) => toPromise(createChild(context, spec))))
-      return await Promise.all(children.map((spec, i) => finish(context, runChildHere, spec, made[i]!))) as Array<T>
+      return await Promise.all(children.map((spec, i) => finish(toPromise, context, runChildHere, spec, made[i]!))) as Array<T>
     },
     usage: {
       record: (fields) => toPromise(usage.record(fields))

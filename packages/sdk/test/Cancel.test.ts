@@ -33,4 +33,40 @@ serverSuite("@tidebase/sdk cancellation", (it) => {
       expect(error).toBeInstanceOf(RunAlreadyCompletedError)
       expect((await tide.runs.get(runId)).run).toMatchObject({ status: "completed", result: "result" })
     }))
+
+  it.effect("a step in flight stops when its run is cancelled: its signal aborts, the run rejects with RunCancelledError at once, and the step's late result is never recorded", () =>
+    withTide(async (tide) => {
+      const runId = newRunId()
+      let started!: () => void
+      const running = new Promise<void>((resolve) => (started = resolve))
+      let aborted = false
+      let finishLate!: (value: string) => void
+      const outcome = rejection(() =>
+        tide.run("cancel-in-flight", { runId }, async (run) => {
+          await run.step("quick", () => "fast")
+          return run.step("slow", ({ signal }) => {
+            signal.addEventListener("abort", () => (aborted = true))
+            started()
+            // Ignores the signal on purpose: the step is abandoned, its result refused.
+            return new Promise<string>((resolve) => (finishLate = resolve))
+          })
+        }))
+      await running
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      const cancelledAt = Date.now()
+      await tide.runs.cancel(runId, { reason: "too slow", actor: "ops" })
+      const error = await outcome
+      const stoppedAfter = Date.now() - cancelledAt
+      expect(error).toBeInstanceOf(RunCancelledError)
+      expect(error).toMatchObject({ reason: "too slow", actor: "ops" })
+      expect(aborted).toBe(true)
+      expect(stoppedAfter).toBeLessThan(2_000)
+      finishLate("late")
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      const detail = await tide.runs.get(runId)
+      expect(detail.run.status).toBe("cancelled")
+      expect(detail.steps.find((s) => s.name === "slow")?.status ?? "never started").not.toBe("completed")
+      expect(detail.events.filter((e) => e.type === "step.completed")).toHaveLength(1)
+    }))
 })
+

@@ -43,7 +43,8 @@ export class EventStore extends Effect.Service<EventStore>()("Tidebase/EventStor
         Effect.zipRight(live.announce(changed.map((c) => ({
           category: c.kind.category,
           streamId: c.streamId,
-          version: c.expectedVersion + c.events.length
+          version: c.expectedVersion + c.events.length,
+          types: c.events.map((e) => (e as { readonly _tag: string })._tag)
         }))))
       )
     }

@@ -19,8 +19,11 @@ export const EventsHttp = HttpApiBuilder.group(Api.TidebaseApi, "events", (handl
     const live = yield* LiveEvents
     const queries = yield* RunQueries
 
-    /** History after `after`, then every new event as it is appended, in seq order, each once. */
-    const follow = (runId: string, after: number) =>
+    /**
+     * History after `after`, then every new event as it is appended, in seq order, each once; with
+     * `types`, only those, and a move known to hold none of them costs no read.
+     */
+    const follow = (runId: string, after: number, types: ReadonlySet<string> | undefined) =>
       Stream.unwrapScoped(Effect.gen(function*() {
         const moved = yield* live.subscribe
         const last = yield* Ref.make(after)
@@ -30,12 +33,15 @@ export const EventsHttp = HttpApiBuilder.group(Api.TidebaseApi, "events", (handl
           return batch
         })
         const wakeups = Stream.merge(
-          Stream.fromQueue(moved).pipe(Stream.filter((m) => concerns(m, "run", runId))),
+          Stream.fromQueue(moved).pipe(
+            Stream.filter((m) => concerns(m, "run", runId) && (types === undefined || m.types === undefined || m.types.some((t) => types.has(t))))
+          ),
           Stream.fromSchedule(Schedule.spaced(POLL_INTERVAL))
         )
         return Stream.concat(Stream.succeed(undefined), wakeups).pipe(
           Stream.mapEffect(() => fetchNew),
           Stream.flattenIterables,
+          Stream.filter((e) => types === undefined || types.has(toWireEvent(e).type)),
           Stream.map((e) => `id: ${e.seq}\ndata: ${JSON.stringify(toWireEvent(e))}\n\n`)
         )
       }))
@@ -47,12 +53,14 @@ export const EventsHttp = HttpApiBuilder.group(Api.TidebaseApi, "events", (handl
           return yield* Api.RunNotFound.of(path.runId)
         }
         const after = Math.max(urlParams.after ?? 0, headers["last-event-id"] ?? 0)
+        const types = urlParams.types === undefined ? undefined : new Set(urlParams.types.split(",").map((t) => t.trim()))
         const accept = request.headers["accept"] ?? ""
         if (accept.includes("application/json") && !accept.includes("text/event-stream")) {
-          return { events: (yield* events.readStream("run", path.runId, after, urlParams.limit)).map(toWireEvent) }
+          const log = (yield* events.readStream("run", path.runId, after, urlParams.limit)).map(toWireEvent)
+          return { events: types === undefined ? log : log.filter((e) => types.has(e.type)) }
         }
         const body = Stream.merge(
-          follow(path.runId, after),
+          follow(path.runId, after, types),
           Stream.fromSchedule(Schedule.spaced(KEEPALIVE_INTERVAL)).pipe(Stream.map(() => ": keepalive\n\n")),
           { haltStrategy: "left" }
         ).pipe(

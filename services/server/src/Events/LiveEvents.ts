@@ -12,6 +12,8 @@ export interface StreamMoved {
   readonly category: string
   readonly streamId: string
   readonly version: number
+  /** The types of the events appended, when known (moves heard from other replicas do not say). */
+  readonly types?: ReadonlyArray<string>
 }
 
 /** Announced when the listener is back: what other replicas appended meanwhile was never heard of. */

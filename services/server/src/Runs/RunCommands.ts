@@ -23,7 +23,7 @@ export class RunCommands extends Effect.Service<RunCommands>()("Tidebase/RunComm
     const begin = (cmd: Input<Domain.BeginRun>) =>
       existing(cmd.runId, whole, (state, now) =>
         Either.map(Domain.decideBegin(state, { ...cmd, now }), (events) =>
-          decided(events, (after) => ({ run: after.run!, leaseOwner: events.length > 0 ? cmd.leaseOwner : null }))))
+          decided(events, (after) => ({ run: after.run!, leaseOwner: events.length > 0 ? cmd.leaseOwner : null, seq: after.version }))))
 
     /** Renews the lease only if `owner` still holds it at `attempt`; false when it has moved on. */
     const renewLease = (runId: string, owner: string, attempt: number, leaseExpiresAt: string) =>

@@ -49,7 +49,7 @@ export const RunsHttp = HttpApiBuilder.group(Api.TidebaseApi, "runs", (handlers)
           leaseOwner: headers["x-tidebase-worker"] ?? newLeaseOwner(),
           leaseMs: payload.leaseMs ?? settings.runLeaseMs
         }).pipe(
-          Effect.map(({ leaseOwner, run }) => ({ run: wireRunFromState(run), leaseOwner })),
+          Effect.map(({ leaseOwner, run, seq }) => ({ run: wireRunFromState(run), leaseOwner, seq })),
           wireErrors
         )
       )
