@@ -1,6 +1,7 @@
 import { availableParallelism } from "node:os"
 import { defaultMeasureOptions, startBenchEnvironment } from "./harness.js"
 import type { BenchEnvironment } from "./harness.js"
+import { cancelStopSection } from "./cancelStop.js"
 import { crashResumeSection } from "./crashResume.js"
 import { gateWakeSection } from "./gateWake.js"
 import { httpSection } from "./http.js"
@@ -12,7 +13,7 @@ import type { Figure, Section } from "./section.js"
 import { transportSection } from "./transport.js"
 
 /** In order: later sections may compare against earlier figures (the raw rates come first). */
-const allSections: ReadonlyArray<Section> = [rawSection, transportSection, httpSection, sdkSection, longRunSection, crashResumeSection, gateWakeSection]
+const allSections: ReadonlyArray<Section> = [rawSection, transportSection, httpSection, sdkSection, longRunSection, crashResumeSection, gateWakeSection, cancelStopSection]
 
 /** `BENCH_ONLY=sdk,http` runs the sections whose names contain one of the words, after the raw rates they compare to. */
 const selected = (only: string | undefined) => {
