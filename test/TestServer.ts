@@ -21,6 +21,7 @@ export const testConfig = (overrides: Partial<ServerConfig> = {}): ServerConfig 
   // One line per request would bury the test output.
   accessLog: false,
   leanRoutes: true,
+  reconcileMs: 1_000,
   ...overrides
 })
 

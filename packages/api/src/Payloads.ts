@@ -38,7 +38,9 @@ export const CreateRunPayload = orEmptyBody(Schema.Struct({
   metadata: Schema.optional(Schema.Unknown),
   recoveryWebhook: Schema.optional(Schema.NullOr(Schema.String)),
   channels: Schema.optional(Schema.Unknown),
-  budget: Schema.optional(Schema.NullOr(BudgetPayload))
+  budget: Schema.optional(Schema.NullOr(BudgetPayload)),
+  /** A run still going this long after it is created is cancelled with reason `deadline`. */
+  deadlineMs: Schema.optional(Schema.NullOr(Schema.Int.pipe(Schema.between(1, 366 * 24 * 60 * 60 * 1000))))
 }))
 
 export const CreateChildPayload = Schema.Struct({

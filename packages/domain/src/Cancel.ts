@@ -7,6 +7,20 @@ import type { RunAggregate } from "./Run.js"
 
 /** Who a cancel with no `actor` is recorded as. */
 export const DEFAULT_CANCEL_ACTOR = "api"
+/** A run cancelled by its deadline: this reason, by this actor. */
+export const DEADLINE_REASON = "deadline"
+export const DEADLINE_ACTOR = "system:deadline"
+
+/** A run not yet over whose deadline has passed. */
+export const isOverdue = (state: RunAggregate, now: number) =>
+  state.run !== undefined && state.run.deadlineAt !== null && Date.parse(state.run.deadlineAt) <= now &&
+  state.run.status !== "completed" && state.run.status !== "cancelled"
+
+/** What a deadline sweep decides for a run: its cancel if overdue, nothing otherwise (already over, or not due). */
+export const decideDeadline = (state: RunAggregate, now: number): ReadonlyArray<RunEvent> =>
+  isOverdue(state, now)
+    ? Either.getOrElse(decideCancel(state, { runId: state.run!.id, reason: DEADLINE_REASON, actor: DEADLINE_ACTOR, now }), () => [])
+    : []
 
 export interface CancelRun {
   readonly runId: string

@@ -42,6 +42,8 @@ export interface CreateRun {
   readonly recoveryWebhook: string | null
   readonly channels: unknown
   readonly budget?: Budget | null | undefined
+  /** A run still going this long after it is created is cancelled (reason `deadline`). */
+  readonly deadlineMs?: number | null | undefined
   readonly now: number
 }
 
@@ -58,6 +60,7 @@ export const decideCreate = (state: RunAggregate, cmd: CreateRun): ReadonlyArray
         recoveryWebhook: cmd.recoveryWebhook,
         channels: cmd.channels,
         budget: cmd.budget ?? null,
+        ...(cmd.deadlineMs === undefined || cmd.deadlineMs === null ? {} : { deadlineAt: iso(cmd.now + cmd.deadlineMs) }),
         at: iso(cmd.now)
       })
     ]

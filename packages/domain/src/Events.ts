@@ -14,6 +14,8 @@ export class RunCreated extends Schema.TaggedClass<RunCreated>()("run.created", 
   channels: Json,
   /** Ours: absent from runs created without one. */
   budget: Schema.optionalWith(Schema.NullOr(Budget), { default: () => null }),
+  /** When it is cancelled if still going (absent: never). */
+  deadlineAt: Schema.optional(Schema.String),
   /** A child run names its parent and the edge that made it (absent on top-level runs). */
   parentRunId: Schema.optional(Schema.String),
   edgeName: Schema.optional(Schema.String),

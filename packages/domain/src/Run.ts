@@ -31,6 +31,8 @@ export interface RunState {
   readonly cancelledAt: string | null
   readonly cancelReason: string | null
   readonly cancelActor: string | null
+  /** Past it, a run not yet over is cancelled with reason `deadline`. */
+  readonly deadlineAt: string | null
 }
 
 /** The head of one of a run's state streams: its latest version and value. */
@@ -155,7 +157,8 @@ export const evolve = (state: RunAggregate, event: RunEvent): RunAggregate => {
           completedAt: null,
           cancelledAt: null,
           cancelReason: null,
-          cancelActor: null
+          cancelActor: null,
+          deadlineAt: event.deadlineAt ?? null
         }
       }
     case "run.started":

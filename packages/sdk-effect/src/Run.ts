@@ -26,6 +26,8 @@ export interface RunOptions<A = unknown> {
    * own: change it with `runs.setBudget`). Over it, the run stops at its next step.
    */
   readonly budget?: BudgetInput | null
+  /** A run still going this long after it is created is cancelled (reason `deadline`): its steps in flight stop. */
+  readonly deadlineMs?: number | null
   /** Encodes the run's result, and decodes the stored one when the run had already completed. */
   readonly result?: Schema.Schema<A, any, never>
   /** Run lease length (server default when unset); a heartbeat renews it while the body runs. */
@@ -155,7 +157,8 @@ const createPayload = (options: RunOptions<any>) => ({
   ...(options.metadata === undefined ? {} : { metadata: options.metadata }),
   ...(options.recoveryWebhook === undefined ? {} : { recoveryWebhook: options.recoveryWebhook }),
   ...(options.channels === undefined ? {} : { channels: options.channels }),
-  ...(options.budget === undefined ? {} : { budget: options.budget })
+  ...(options.budget === undefined ? {} : { budget: options.budget }),
+  ...(options.deadlineMs === undefined ? {} : { deadlineMs: options.deadlineMs })
 })
 
 const readCheckpoints = (client: Client, runId: string) =>

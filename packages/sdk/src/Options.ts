@@ -36,6 +36,8 @@ export interface RunOptions<I = any, S = any> {
    * them with `tide.runs.setBudget`. Over budget, the run stops at its next step with `BudgetExceededError`.
    */
   readonly budget?: BudgetInput | null
+  /** A run still going this long after it is created is cancelled (reason `deadline`): its steps in flight stop. */
+  readonly deadlineMs?: number | null
   /** An Effect Schema for `run.state`, so a Date or a branded value in the state comes back as itself from `run.state.get()`. */
   readonly stateSchema?: Schema.Schema<S, any, never>
   readonly leaseMs?: number

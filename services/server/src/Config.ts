@@ -26,6 +26,7 @@ const Settings = Config.all({
   stepLeaseMs: Config.integer("TIDEBASE_STEP_LEASE_MS").pipe(Config.withDefault(5 * 60_000)),
   logFormat: Config.literal("text", "json")("TIDEBASE_LOG").pipe(Config.withDefault("text" as const)),
   accessLog: Config.boolean("TIDEBASE_ACCESS_LOG").pipe(Config.withDefault(true)),
+  reconcileMs: Config.integer("TIDEBASE_RECONCILE_MS").pipe(Config.withDefault(1_000)),
   // Off: the checkpoint routes go through the HttpApi router too (the answers are the same; a test compares them).
   leanRoutes: Config.boolean("TIDEBASE_LEAN_ROUTES").pipe(Config.withDefault(true))
 })

@@ -36,7 +36,7 @@ import { GateQueries } from "./Gates/GateQueries.js"
 import { GatesHttp } from "./Gates/GatesHttp.js"
 import { ChildCommands } from "./Children/ChildCommands.js"
 import { ChildrenHttp } from "./Children/ChildrenHttp.js"
-import { GateTimeoutsLive } from "./Gates/GateTimeouts.js"
+import { ReconcilerLive } from "./Reconciler/Reconciler.js"
 import { GateTokens } from "./Gates/GateTokens.js"
 
 /**
@@ -60,7 +60,7 @@ const CommandsLive = Layer.mergeAll(
   ChildCommands.DefaultWithoutDependencies
 ).pipe(
   Layer.provide(GateTokens.Default),
-  Layer.provide(RunCommandRunner.DefaultWithoutDependencies),
+  Layer.provideMerge(RunCommandRunner.DefaultWithoutDependencies),
   Layer.provideMerge(Layer.mergeAll(RunLoader.Default, RunCache.Default, EventStore.Default)),
   Layer.provideMerge(LiveEvents.Default),
   Layer.provide(AggregatesLive)
@@ -78,8 +78,8 @@ const NodeServerLive = (config: ServerConfig) =>
   )
 
 /**
- * The HTTP server over a database that is already migrated, with its background fibers (the gate
- * timeout sweeper): needs a `SqlClient`/`PgClient` and a `PgPool`, provides the listening
+ * The HTTP server over a database that is already migrated, with its background fibers (the
+ * reconciler): needs a `SqlClient`/`PgClient` and a `PgPool`, provides the listening
  * `HttpServer` (its address tells tests which port it got).
  */
 export const HttpServerLive = (config: ServerConfig) => {
@@ -103,7 +103,7 @@ export const HttpServerLive = (config: ServerConfig) => {
     // No span exporter is wired up, and building spans (and parsing each request's URL for
     // them) costs a measurable share of a checkpoint's CPU.
     HttpMiddleware.withTracerDisabledWhen(() => true),
-    Layer.merge(GateTimeoutsLive.pipe(Layer.provide(CommandsLive))),
+    Layer.merge(ReconcilerLive(config.reconcileMs).pipe(Layer.provide(CommandsLive))),
     Layer.provide(Layer.setTracerEnabled(false))
   )
 }

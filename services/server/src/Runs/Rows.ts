@@ -51,7 +51,8 @@ export const toRunState = (row: RunRow): RunState => ({
   completedAt: row.completedAt,
   cancelledAt: row.cancelledAt,
   cancelReason: row.cancelReason,
-  cancelActor: row.cancelActor
+  cancelActor: row.cancelActor,
+  deadlineAt: row.deadlineAt
 })
 
 /** A run as the wire shows it, from the aggregate's state; queue fields are not decided here yet. */
@@ -72,7 +73,7 @@ export const wireRunFromState = (run: RunState): Run => ({
   priority: 0,
   runAt: null,
   maxAttempts: null,
-  deadlineAt: null,
+  deadlineAt: run.deadlineAt,
   // A cancel takes effect when it is requested: there is no in-between state to show.
   cancelRequestedAt: run.cancelledAt,
   cancelledAt: run.cancelledAt,

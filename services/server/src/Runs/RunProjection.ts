@@ -26,7 +26,8 @@ const columns: { readonly [K in keyof RunState]: Column } = {
   completedAt: "value",
   cancelledAt: "value",
   cancelReason: "value",
-  cancelActor: "value"
+  cancelActor: "value",
+  deadlineAt: "value"
 }
 
 /** The `runs` read model: one row per run, written only where the fold changed it. */

@@ -36,7 +36,8 @@ export const RunsHttp = HttpApiBuilder.group(Api.TidebaseApi, "runs", (handlers)
           metadata: payload.metadata ?? {},
           recoveryWebhook: payload.recoveryWebhook ?? null,
           channels: payload.channels ?? null,
-          budget: budgetOf(payload.budget)
+          budget: budgetOf(payload.budget),
+          deadlineMs: payload.deadlineMs ?? null
         }).pipe(Effect.map(({ created, run }) => ({ run: wireRunFromState(run), created })))
       )
       .handle("list", ({ urlParams }) => Effect.map(queries.list(urlParams), (runs) => jsonText(`{"runs":${runs}}`)))

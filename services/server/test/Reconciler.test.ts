@@ -42,3 +42,31 @@ it.scopedLive(
     }),
   20_000
 )
+
+it.scopedLive(
+  `a run past its deadline is cancelled once (reason deadline, actor system:deadline) with ${SERVERS} servers reconciling one database; a finished run is left alone`,
+  () =>
+    Effect.gen(function*() {
+      const urls = yield* Effect.all(Array.from({ length: SERVERS }, () => serverUrl))
+      const api = http(urls[0]!)
+      const overdue = (yield* api.post("/runs/deadlines", { deadlineMs: 300 })).body.run
+      expect(Date.parse(overdue.deadlineAt) - Date.parse(overdue.createdAt)).toBe(300)
+      const begun = (yield* api.post(`/runs/${overdue.id}/begin`, {})).body
+      const gate = (yield* api.post(`/runs/${overdue.id}/gates/begin`, { name: "approve", prompt: "?" })).body.gate
+      const finished = (yield* api.post("/runs/deadlines", { deadlineMs: 300 })).body.run
+      yield* api.post(`/runs/${finished.id}/complete`, { result: "in time" })
+      const later = (yield* api.post("/runs/deadlines", { deadlineMs: 60_000 })).body.run
+
+      yield* Effect.sleep(300 + 2_000)
+      const run = (yield* http(urls[2]!).get(`/runs/${overdue.id}`)).body
+      expect(run.run).toMatchObject({ status: "cancelled", cancelReason: "deadline", cancelActor: "system:deadline" })
+      expect(run.gates[0]).toMatchObject({ id: gate.id, status: "canceled", actor: "system:deadline" })
+      expect(run.events.filter((e: { type: string }) => e.type === "run.cancelled")).toHaveLength(1)
+      const step = yield* api.post(`/runs/${overdue.id}/steps/begin`, { name: "late", inputHash: "h", leaseOwner: begun.leaseOwner })
+      expect(step.body).toMatchObject({ action: "cancelled", reason: "deadline" })
+      expect((yield* api.get(`/runs/${finished.id}`)).body.run).toMatchObject({ status: "completed", cancelledAt: null })
+      expect((yield* api.get(`/runs/${later.id}`)).body.run.status).toBe("pending")
+    }),
+  20_000
+)
+
