@@ -22,6 +22,11 @@ export const testConfig = (overrides: Partial<ServerConfig> = {}): ServerConfig 
   accessLog: false,
   leanRoutes: true,
   reconcileMs: 1_000,
+  webhookSecret: Option.none(),
+  webhookTimeoutMs: 10_000,
+  webhookRetryMs: 1_000,
+  webhookMaxTries: 8,
+  dispatch: true,
   ...overrides
 })
 

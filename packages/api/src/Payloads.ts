@@ -23,6 +23,17 @@ export const RunPath = Schema.Struct({ runId: Id })
 export const StepPath = Schema.Struct({ runId: Id, stepId: Id })
 export const WorkflowPath = Schema.Struct({ workflowName: Name })
 
+const isHttpUrl = (value: string) => {
+  try {
+    const url = new URL(value)
+    return url.protocol === "http:" || url.protocol === "https:"
+  } catch {
+    return false
+  }
+}
+/** Where the server posts `run.resume`: an absolute http(s) URL. */
+const WebhookUrl = Text.pipe(Schema.maxLength(2_000), Schema.filter(isHttpUrl, { message: () => "must be an absolute http(s) URL" }))
+
 const NonNegative = Schema.Number.pipe(Schema.finite(), Schema.nonNegative())
 const Count = Schema.Int.pipe(Schema.nonNegative())
 
@@ -36,7 +47,7 @@ export const CreateRunPayload = orEmptyBody(Schema.Struct({
   runId: Schema.optional(Id),
   input: Schema.optional(Schema.Unknown),
   metadata: Schema.optional(Schema.Unknown),
-  recoveryWebhook: Schema.optional(Schema.NullOr(Schema.String)),
+  recoveryWebhook: Schema.optional(Schema.NullOr(WebhookUrl)),
   channels: Schema.optional(Schema.Unknown),
   budget: Schema.optional(Schema.NullOr(BudgetPayload)),
   /** A run still going this long after it is created is cancelled with reason `deadline`. */
@@ -50,7 +61,7 @@ export const CreateChildPayload = Schema.Struct({
   runId: Schema.optional(Id),
   input: Schema.optional(Schema.Unknown),
   metadata: Schema.optional(Schema.Unknown),
-  recoveryWebhook: Schema.optional(Schema.NullOr(Schema.String)),
+  recoveryWebhook: Schema.optional(Schema.NullOr(WebhookUrl)),
   channels: Schema.optional(Schema.Unknown),
   edgeType: Schema.optional(Schema.NullOr(Name)),
   edgeMetadata: Schema.optional(Schema.Unknown)

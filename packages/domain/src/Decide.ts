@@ -2,6 +2,7 @@ import { Either } from "effect"
 import { LeaseHeld, LeaseLost, RunAlreadyCompleted, RunCancelled, RunNotFound, StepNotFound, WorkflowMismatch } from "./Errors.js"
 import { RunStarted, RunCompleted, RunCreated, RunFailed, RunReleased, StepCompleted, StepFailed, StepStarted } from "./Events.js"
 import type { RunEvent } from "./Events.js"
+import { recoveryFor } from "./Recovery.js"
 import { budgetStop, isOverBudget } from "./RecordUsage.js"
 import { finalFailureDecision, normaliseResumeContract, statusForDecision } from "./ResumeContract.js"
 import type { Budget } from "./Records.js"
@@ -149,6 +150,8 @@ export interface FailRun {
   readonly error: unknown
   readonly failureClass: string | null
   readonly fence: Fence | undefined
+  /** The id of the `run.resume` call owed to the run's recovery webhook, if it has one. */
+  readonly newRecoveryId: string
   readonly now: number
 }
 
@@ -156,7 +159,8 @@ export const decideFail = (state: RunAggregate, cmd: FailRun) =>
   Either.flatMap(requireRun(state, cmd.runId), (run): Either.Either<ReadonlyArray<RunEvent>, LeaseLost> => {
     if (run.status === "completed" || run.status === "cancelled" || run.status === "failed") return Either.right([])
     return Either.map(checkRunFence(run, cmd.fence), () => [
-      new RunFailed({ error: cmd.error, failureClass: cmd.failureClass, at: iso(cmd.now) })
+      new RunFailed({ error: cmd.error, failureClass: cmd.failureClass, at: iso(cmd.now) }),
+      ...recoveryFor(run, cmd.newRecoveryId, "failed", cmd.now)
     ])
   })
 

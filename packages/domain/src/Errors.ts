@@ -34,6 +34,9 @@ export class GateTokenMismatch extends Data.TaggedError("GateTokenMismatch")<{ r
 /** A child run id the caller chose is already a run that is not this edge's child. */
 export class ChildRunIdTaken extends Data.TaggedError("ChildRunIdTaken")<{ readonly runId: string }> {}
 
+/** A recovery attempt the run does not have (the dispatcher's own bug: never a wire error). */
+export class RecoveryNotFound extends Data.TaggedError("RecoveryNotFound")<{ readonly runId: string; readonly recoveryAttemptId: string }> {}
+
 export type DomainError =
   | RunNotFound
   | RunCancelled

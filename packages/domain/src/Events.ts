@@ -1,5 +1,5 @@
 import { Schema } from "effect"
-import { Budget, Gate, RunEdge, StateVersion, Usage } from "./Records.js"
+import { Budget, Gate, RecoveryAttempt, RunEdge, StateVersion, Usage } from "./Records.js"
 import { ResumeContract, ResumeDecision, StepStatus } from "./ResumeContract.js"
 
 const Json = Schema.Unknown
@@ -156,6 +156,32 @@ export class GateResolved extends Schema.TaggedClass<GateResolved>()("gate.resol
   at: Timestamp
 }) {}
 
+/** A `run.resume` call to the recovery webhook is owed (the outbox row is written with this event). */
+export class RecoveryStarted extends Schema.TaggedClass<RecoveryStarted>()("recovery.started", {
+  attempt: RecoveryAttempt,
+  at: Timestamp
+}) {}
+
+/** The recovery webhook answered 2xx. */
+export class RecoveryDelivered extends Schema.TaggedClass<RecoveryDelivered>()("recovery.delivered", {
+  recoveryAttemptId: Schema.String,
+  httpStatus: Schema.Number,
+  responseBody: Schema.NullOr(Schema.String),
+  tries: Schema.Number,
+  at: Timestamp
+}) {}
+
+/** A try failed (non-2xx, network error, timeout): tried again at `nextAttemptAt`, or given up on when it is null. */
+export class RecoveryFailed extends Schema.TaggedClass<RecoveryFailed>()("recovery.failed", {
+  recoveryAttemptId: Schema.String,
+  httpStatus: Schema.NullOr(Schema.Number),
+  responseBody: Schema.NullOr(Schema.String),
+  error: Schema.NullOr(Schema.String),
+  tries: Schema.Number,
+  nextAttemptAt: Schema.NullOr(Timestamp),
+  at: Timestamp
+}) {}
+
 export const RunEvent = Schema.Union(
   RunCreated,
   RunStarted,
@@ -174,7 +200,10 @@ export const RunEvent = Schema.Union(
   SnapshotCreated,
   UsageRecorded,
   GateCreated,
-  GateResolved
+  GateResolved,
+  RecoveryStarted,
+  RecoveryDelivered,
+  RecoveryFailed
 )
 export type RunEvent = typeof RunEvent.Type
 export type RunEventType = RunEvent["_tag"]

@@ -65,6 +65,27 @@ export const RunEdge = Schema.Struct({
 })
 export type RunEdge = typeof RunEdge.Type
 
+/**
+ * A `run.resume` call owed to a run's recovery webhook (the outbox row): `pending` until a try is
+ * answered 2xx (`delivered`) or the last try fails (`failed`). `body` is the exact text sent and signed.
+ */
+export const RecoveryAttempt = Schema.Struct({
+  id: Schema.String,
+  runId: Schema.String,
+  url: Schema.String,
+  reason: Schema.String,
+  body: Schema.String,
+  status: Schema.Literal("pending", "delivered", "failed"),
+  tries: Schema.Number,
+  nextAttemptAt: Schema.NullOr(Timestamp),
+  httpStatus: Schema.NullOr(Schema.Number),
+  responseBody: Schema.NullOr(Schema.String),
+  error: Schema.NullOr(Schema.String),
+  createdAt: Timestamp,
+  updatedAt: Timestamp
+})
+export type RecoveryAttempt = typeof RecoveryAttempt.Type
+
 /** How a person (or a timeout, or a cancel) decided a gate. */
 export const GateDecision = Schema.Literal("approved", "rejected", "canceled")
 export type GateDecision = typeof GateDecision.Type

@@ -1,5 +1,5 @@
 import type { RunEvent, StepResolution } from "./Events.js"
-import type { Budget, Gate, RunEdge, StateVersion, Usage } from "./Records.js"
+import type { Budget, Gate, RecoveryAttempt, RunEdge, StateVersion, Usage } from "./Records.js"
 import type { ResumeContract, ResumeDecision, StepStatus } from "./ResumeContract.js"
 
 export type RunStatus = "pending" | "queued" | "running" | "completed" | "failed" | "cancelled"
@@ -96,6 +96,8 @@ export interface RunAggregate {
   readonly gates: ReadonlyMap<string, Gate>
   /** Edges to the child runs this run made, by name (only the one a command loaded, or all in a full fold). */
   readonly edges: ReadonlyMap<string, RunEdge>
+  /** Recovery webhook calls by id (only the one a command loaded, or all in a full fold). */
+  readonly recoveries: ReadonlyMap<string, RecoveryAttempt>
 }
 
 export const emptyAggregate: RunAggregate = {
@@ -105,14 +107,15 @@ export const emptyAggregate: RunAggregate = {
   stateStreams: new Map(),
   usage: new Map(),
   gates: new Map(),
-  edges: new Map()
+  edges: new Map(),
+  recoveries: new Map()
 }
 
 /** The version an aggregate with only these pieces loaded decides on. */
 export const aggregateOf = (
   version: number,
   run: RunState | undefined,
-  pieces: Partial<Pick<RunAggregate, "steps" | "stateStreams" | "usage" | "gates" | "edges">> = {}
+  pieces: Partial<Pick<RunAggregate, "steps" | "stateStreams" | "usage" | "gates" | "edges" | "recoveries">> = {}
 ): RunAggregate => ({
   version,
   run,
@@ -120,7 +123,8 @@ export const aggregateOf = (
   stateStreams: pieces.stateStreams ?? new Map(),
   usage: pieces.usage ?? new Map(),
   gates: pieces.gates ?? new Map(),
-  edges: pieces.edges ?? new Map()
+  edges: pieces.edges ?? new Map(),
+  recoveries: pieces.recoveries ?? new Map()
 })
 
 export const isFinal = (status: RunStatus) => status === "completed" || status === "cancelled"
@@ -307,6 +311,23 @@ export const evolve = (state: RunAggregate, event: RunEvent): RunAggregate => {
       gates.set(event.gate.name, event.gate)
       return { ...state, version, gates }
     }
+    case "recovery.started":
+      return withRecovery(state, version, event.attempt)
+    case "recovery.delivered":
+    case "recovery.failed": {
+      const attempt = state.recoveries.get(event.recoveryAttemptId)
+      if (attempt === undefined) return { ...state, version }
+      return withRecovery(state, version, {
+        ...attempt,
+        status: event._tag === "recovery.delivered" ? "delivered" : event.nextAttemptAt === null ? "failed" : "pending",
+        tries: event.tries,
+        nextAttemptAt: event._tag === "recovery.delivered" ? null : event.nextAttemptAt,
+        httpStatus: event.httpStatus,
+        responseBody: event.responseBody,
+        error: event._tag === "recovery.failed" ? event.error : null,
+        updatedAt: event.at
+      })
+    }
     case "run.child.created": {
       const edges = new Map(state.edges)
       edges.set(event.edge.name, event.edge)
@@ -341,6 +362,12 @@ const withStateVersion = (state: RunAggregate, version: number, name: string, v:
     updatedAt: v.createdAt
   })
   return { ...state, version, stateStreams: streams }
+}
+
+const withRecovery = (state: RunAggregate, version: number, attempt: RecoveryAttempt): RunAggregate => {
+  const recoveries = new Map(state.recoveries)
+  recoveries.set(attempt.id, attempt)
+  return { ...state, version, recoveries }
 }
 
 const withRun = (state: RunAggregate, version: number, patch: Partial<RunState>): RunAggregate =>

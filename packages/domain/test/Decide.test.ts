@@ -34,7 +34,7 @@ describe("run decisions", () => {
   it("a completed run stays completed: complete and fail decide nothing more", () => {
     const done = apply(begun(created, "w1"), D.decideComplete(begun(created, "w1"), { runId: "run_1", result: 1, fence: undefined, now: T0 }))
     expect(done.run?.status).toBe("completed")
-    expect(D.decideFail(done, { runId: "run_1", error: "x", failureClass: null, fence: undefined, now: T0 })).toEqual(Either.right([]))
+    expect(D.decideFail(done, { runId: "run_1", error: "x", failureClass: null, fence: undefined, newRecoveryId: "recovery_1", now: T0 })).toEqual(Either.right([]))
     expect(D.decideBegin(done, { runId: "run_1", leaseOwner: "w9", leaseMs: 1, now: T0 })).toEqual(Either.right([]))
   })
 })

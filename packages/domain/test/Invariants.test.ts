@@ -37,7 +37,7 @@ const decide = (state: D.RunAggregate, cmd: Command, now: number, n: number): Re
       case "complete":
         return D.decideComplete(state, { runId, result: n, fence: cmd.owner === undefined ? undefined : { leaseOwner: cmd.owner }, now })
       case "fail":
-        return D.decideFail(state, { runId, error: n, failureClass: null, fence: cmd.owner === undefined ? undefined : { leaseOwner: cmd.owner }, now })
+        return D.decideFail(state, { runId, error: n, failureClass: null, newRecoveryId: `recovery_${n}`, fence: cmd.owner === undefined ? undefined : { leaseOwner: cmd.owner }, now })
       case "beginStep":
         return Either.map(
           D.decideBeginStep(state, {

@@ -27,6 +27,12 @@ const Settings = Config.all({
   logFormat: Config.literal("text", "json")("TIDEBASE_LOG").pipe(Config.withDefault("text" as const)),
   accessLog: Config.boolean("TIDEBASE_ACCESS_LOG").pipe(Config.withDefault(true)),
   reconcileMs: Config.integer("TIDEBASE_RECONCILE_MS").pipe(Config.withDefault(1_000)),
+  webhookSecret: nonEmpty(Config.redacted("TIDEBASE_WEBHOOK_SECRET"), Redacted.value),
+  webhookTimeoutMs: Config.integer("TIDEBASE_WEBHOOK_TIMEOUT_MS").pipe(Config.withDefault(10_000)),
+  webhookRetryMs: Config.integer("TIDEBASE_WEBHOOK_RETRY_MS").pipe(Config.withDefault(1_000)),
+  webhookMaxTries: Config.integer("TIDEBASE_WEBHOOK_MAX_TRIES").pipe(Config.withDefault(8)),
+  // Off: this process sends no webhooks (another replica does); the calls wait in the outbox.
+  dispatch: Config.boolean("TIDEBASE_DISPATCH").pipe(Config.withDefault(true)),
   // Off: the checkpoint routes go through the HttpApi router too (the answers are the same; a test compares them).
   leanRoutes: Config.boolean("TIDEBASE_LEAN_ROUTES").pipe(Config.withDefault(true))
 })

@@ -1,7 +1,7 @@
 import { HttpApiBuilder, HttpMiddleware, HttpRouter } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { TidebaseApi } from "@tidebase/api"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Option, Redacted } from "effect"
 import { AggregatesLive } from "./Aggregates.js"
 import { apiKeyValue } from "./Config.js"
 import type { ServerConfig } from "./Config.js"
@@ -36,6 +36,7 @@ import { GateQueries } from "./Gates/GateQueries.js"
 import { GatesHttp } from "./Gates/GatesHttp.js"
 import { ChildCommands } from "./Children/ChildCommands.js"
 import { ChildrenHttp } from "./Children/ChildrenHttp.js"
+import { DispatcherLive } from "./Outbox/Dispatcher.js"
 import { ReconcilerLive } from "./Reconciler/Reconciler.js"
 import { GateTokens } from "./Gates/GateTokens.js"
 
@@ -66,6 +67,20 @@ const CommandsLive = Layer.mergeAll(
   Layer.provide(AggregatesLive)
 )
 
+/** The fibers that act on time and on the outbox: the reconciler, and the dispatcher unless turned off. */
+const BackgroundLive = (config: ServerConfig) =>
+  config.dispatch
+    ? Layer.merge(
+      ReconcilerLive(config.reconcileMs),
+      DispatcherLive({
+        secret: Option.map(config.webhookSecret, Redacted.value),
+        timeoutMs: config.webhookTimeoutMs,
+        retryMs: config.webhookRetryMs,
+        maxTries: config.webhookMaxTries
+      })
+    )
+    : ReconcilerLive(config.reconcileMs)
+
 /** Node's server, with the checkpoint routes in front of the platform's handler unless turned off. */
 const NodeServerLive = (config: ServerConfig) =>
   Layer.unwrapEffect(
@@ -79,7 +94,7 @@ const NodeServerLive = (config: ServerConfig) =>
 
 /**
  * The HTTP server over a database that is already migrated, with its background fibers (the
- * reconciler): needs a `SqlClient`/`PgClient` and a `PgPool`, provides the listening
+ * reconciler, the dispatcher): needs a `SqlClient`/`PgClient` and a `PgPool`, provides the listening
  * `HttpServer` (its address tells tests which port it got).
  */
 export const HttpServerLive = (config: ServerConfig) => {
@@ -103,7 +118,7 @@ export const HttpServerLive = (config: ServerConfig) => {
     // No span exporter is wired up, and building spans (and parsing each request's URL for
     // them) costs a measurable share of a checkpoint's CPU.
     HttpMiddleware.withTracerDisabledWhen(() => true),
-    Layer.merge(ReconcilerLive(config.reconcileMs).pipe(Layer.provide(CommandsLive))),
+    Layer.merge(BackgroundLive(config).pipe(Layer.provide(CommandsLive))),
     Layer.provide(Layer.setTracerEnabled(false))
   )
 }

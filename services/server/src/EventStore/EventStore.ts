@@ -1,6 +1,7 @@
 import { Data, Effect } from "effect"
 import { PgPool } from "../Database/PgPool.js"
-import { LiveEvents } from "../Events/LiveEvents.js"
+import { LiveEvents, OUTBOX_MOVED } from "../Events/LiveEvents.js"
+import type { StreamMoved } from "../Events/LiveEvents.js"
 import type { AnyStreamChange } from "./Aggregate.js"
 import { appendStatement } from "./AppendStatement.js"
 import { isLostRace } from "./Conflicts.js"
@@ -17,6 +18,22 @@ export interface StoredEvent {
   readonly payload: unknown
   readonly createdAt: string
 }
+
+/** What an append moved, and the outbox too when it owes calls (an event of an outbound kind). */
+const announced = (changed: ReadonlyArray<AnyStreamChange>): Array<StreamMoved> => {
+  const moves: Array<StreamMoved> = []
+  let owesCalls = false
+  for (const c of changed) {
+    const types = c.events.map((e) => (e as { readonly _tag: string })._tag)
+    if (types.some((t) => OUTBOUND.has(t))) owesCalls = true
+    moves.push({ category: c.kind.category, streamId: c.streamId, version: c.expectedVersion + c.events.length, types })
+  }
+  if (owesCalls) moves.push(OUTBOX_MOVED)
+  return moves
+}
+
+/** Event types that owe an outbound call, sent by the dispatcher. */
+const OUTBOUND = new Set(["recovery.started", "recovery.failed"])
 
 export class EventStore extends Effect.Service<EventStore>()("Tidebase/EventStore", {
   effect: Effect.gen(function*() {
@@ -40,12 +57,7 @@ export class EventStore extends Effect.Service<EventStore>()("Tidebase/EventStor
           isLostRace(error)
             ? Effect.fail(new VersionConflict({ streams: changed.map((c) => `${c.kind.category}/${c.streamId}`) }))
             : Effect.die(error)),
-        Effect.zipRight(live.announce(changed.map((c) => ({
-          category: c.kind.category,
-          streamId: c.streamId,
-          version: c.expectedVersion + c.events.length,
-          types: c.events.map((e) => (e as { readonly _tag: string })._tag)
-        }))))
+        Effect.zipRight(live.announce(announced(changed)))
       )
     }
 

@@ -16,6 +16,9 @@ export interface StreamMoved {
   readonly types?: ReadonlyArray<string>
 }
 
+/** An append owed outbound calls: the dispatchers (of every replica) wake to send them. */
+export const OUTBOX_MOVED: StreamMoved = { category: "outbox", streamId: "*", version: 0 }
+
 /** Announced when the listener is back: what other replicas appended meanwhile was never heard of. */
 export const everyStreamMoved: StreamMoved = { category: "*", streamId: "*", version: 0 }
 

@@ -53,7 +53,8 @@ export class RunCommandRunner extends Effect.Service<RunCommandRunner>()("Tideba
     ): Effect.Effect<A, E> => {
       // The cache holds runs and their steps; a command deciding on a state head, a usage key or a gate reads them.
       let cacheable = needs.fresh !== true && needs.fullRun !== true && needs.stateStream === undefined &&
-        needs.usageKey === undefined && needs.gate === undefined && needs.pendingGates !== true
+        needs.usageKey === undefined && needs.gate === undefined && needs.pendingGates !== true &&
+        needs.recovery === undefined
       const attempt: Effect.Effect<A, E | VersionConflict> = Effect.gen(function*() {
         const now = yield* Clock.currentTimeMillis
         const cached = cacheable ? cache.view(runId, needs.step) : undefined

@@ -1,5 +1,5 @@
 import { aggregateOf } from "@tidebase/domain"
-import type { Gate, RunAggregate, RunEdge, StateStreamState, StepState, Usage } from "@tidebase/domain"
+import type { Gate, RecoveryAttempt, RunAggregate, RunEdge, StateStreamState, StepState, Usage } from "@tidebase/domain"
 import { Effect } from "effect"
 import { PgPool } from "../Database/PgPool.js"
 import { fromJsonRow, toRunState } from "./Rows.js"
@@ -25,6 +25,8 @@ export interface RunNeeds {
   readonly pendingGates?: boolean
   /** The edge to a child run, by name (creating a child is idempotent on it). */
   readonly edge?: string | undefined
+  /** One recovery webhook call, by id (the dispatcher records its tries). */
+  readonly recovery?: string | undefined
 }
 
 export interface LoadedRun {
@@ -64,6 +66,9 @@ const loadQuery = (id: string, needs: RunNeeds) => {
   const edge = needs.edge === undefined
     ? "null::jsonb"
     : `(select to_jsonb(e) from run_edges e where e.parent_run_id = ${runId} and e.name = ${param(needs.edge)})`
+  const recovery = needs.recovery === undefined
+    ? "null::jsonb"
+    : `(select to_jsonb(a) from recovery_attempts a where a.run_id = ${runId} and a.id = ${param(needs.recovery)})`
   const shape = [
     needs.fullRun === true ? "full" : "head",
     needs.step === undefined ? "none" : "name" in needs.step ? "name" : "id",
@@ -71,12 +76,13 @@ const loadQuery = (id: string, needs: RunNeeds) => {
     needs.usageKey === undefined ? "" : "usage",
     needs.gate === undefined ? "" : "name" in needs.gate ? "gate_name" : "gate_id",
     needs.pendingGates === true ? "pending_gates" : "",
-    needs.edge === undefined ? "" : "edge"
+    needs.edge === undefined ? "" : "edge",
+    needs.recovery === undefined ? "" : "recovery"
   ].filter((part) => part !== "").join("_")
   return {
     name: `tidebase_load_run_${shape}`,
     text: `select h.version, ${run} as run, ${step} as step, ${stateStream} as "stateStream", ${usage} as usage, ${gate} as gate,
-      ${pendingGates} as "pendingGates", ${edge} as edge, exists (select 1 from steps t where t.run_id = ${runId}) as "hasSteps"
+      ${pendingGates} as "pendingGates", ${edge} as edge, ${recovery} as recovery, exists (select 1 from steps t where t.run_id = ${runId}) as "hasSteps"
       from event_streams h where h.category = 'run' and h.stream_id = ${runId}`,
     params
   }
@@ -98,6 +104,7 @@ export class RunLoader extends Effect.Service<RunLoader>()("Tidebase/RunLoader",
         gate: Json
         pendingGates: Array<Record<string, unknown>> | null
         edge: Json
+        recovery: Json
         hasSteps: boolean
       }
       return pool.query<Row>(loadQuery(runId, needs)).pipe(
@@ -133,8 +140,13 @@ export class RunLoader extends Effect.Service<RunLoader>()("Tidebase/RunLoader",
             const found = fromJsonRow<RunEdge>(row.edge)
             edges.set(found.name, found)
           }
+          const recoveries = new Map<string, RecoveryAttempt>()
+          if (row.recovery !== null) {
+            const found = fromJsonRow<RecoveryAttempt>(row.recovery)
+            recoveries.set(found.id, found)
+          }
           const run = row.run === null ? undefined : toRunState(fromJsonRow<RunRow>(row.run))
-          return { aggregate: aggregateOf(row.version, run, { steps, stateStreams, usage, gates, edges }), hasSteps: row.hasSteps }
+          return { aggregate: aggregateOf(row.version, run, { steps, stateStreams, usage, gates, edges, recoveries }), hasSteps: row.hasSteps }
         }),
         Effect.orDie
       )

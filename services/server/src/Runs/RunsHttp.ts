@@ -1,6 +1,6 @@
 import { HttpApiBuilder } from "@effect/platform"
 import * as Api from "@tidebase/api"
-import { newLeaseOwner, newRunId } from "@tidebase/domain"
+import { newLeaseOwner, newRecoveryId, newRunId } from "@tidebase/domain"
 import { Effect, Option } from "effect"
 import { wireErrors } from "../Http/DomainErrors.js"
 import { jsonText } from "../Http/JsonText.js"
@@ -78,7 +78,8 @@ export const RunsHttp = HttpApiBuilder.group(Api.TidebaseApi, "runs", (handlers)
           runId: path.runId,
           error: payload.error ?? null,
           failureClass: payload.failureClass ?? null,
-          fence: fence(payload)
+          fence: fence(payload),
+          newRecoveryId: newRecoveryId()
         }).pipe(Effect.map((run) => ({ run: wireRunFromState(run), requeued: false })), wireErrors)
       )
       .handle("cancel", ({ path, payload }) =>

@@ -188,4 +188,20 @@ export const edgeJson = (e: string) =>
     ["createdAt", iso(`${e}.created_at`)]
   ])
 
+export const recoveryJson = (a: string) =>
+  object([
+    ["id", `${a}.id`],
+    ["runId", `${a}.run_id`],
+    ["url", `${a}.url`],
+    ["reason", `${a}.reason`],
+    ["status", `${a}.status`],
+    ["tries", `${a}.tries`],
+    ["nextAttemptAt", iso(`${a}.next_attempt_at`)],
+    ["httpStatus", `${a}.http_status`],
+    ["responseBody", `${a}.response_body`],
+    ["error", `${a}.error`],
+    ["createdAt", iso(`${a}.created_at`)],
+    ["updatedAt", iso(`${a}.updated_at`)]
+  ])
+
 export const jsonArray = (element: string, from: string) => `coalesce((select json_agg(${element}) from ${from}), '[]'::json)`

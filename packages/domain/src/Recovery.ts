@@ -1,0 +1,81 @@
+import { Either } from "effect"
+import { requireRun } from "./Decide.js"
+import { RecoveryNotFound } from "./Errors.js"
+import { RecoveryDelivered, RecoveryFailed, RecoveryStarted } from "./Events.js"
+import type { RunEvent } from "./Events.js"
+import type { RecoveryAttempt } from "./Records.js"
+import type { RunAggregate, RunState } from "./Run.js"
+
+const iso = (ms: number) => new Date(ms).toISOString()
+
+/** The body a recovery webhook carries: the run to resume, why, and its lease epoch when it stopped. */
+export const resumeBody = (run: RunState, reason: string) =>
+  JSON.stringify({ type: "run.resume", runId: run.id, workflowName: run.workflowName, reason, attempt: run.attempt })
+
+/**
+ * A `run.resume` call owed to the run's recovery webhook, as an event of the run: written in the
+ * same append as the failure that causes it, so it is never lost between commit and send.
+ * Nothing when the run has no webhook.
+ */
+export const recoveryFor = (run: RunState, id: string, reason: string, now: number): ReadonlyArray<RunEvent> =>
+  run.recoveryWebhook === null ? [] : [
+    new RecoveryStarted({
+      attempt: {
+        id,
+        runId: run.id,
+        url: run.recoveryWebhook,
+        reason,
+        body: resumeBody(run, reason),
+        status: "pending",
+        tries: 0,
+        nextAttemptAt: iso(now),
+        httpStatus: null,
+        responseBody: null,
+        error: null,
+        createdAt: iso(now),
+        updatedAt: iso(now)
+      },
+      at: iso(now)
+    })
+  ]
+
+export interface RecordRecoveryTry {
+  readonly runId: string
+  readonly recoveryAttemptId: string
+  readonly httpStatus: number | null
+  readonly responseBody: string | null
+  readonly error: string | null
+  /** When to try again if this try failed; null: it was the last. */
+  readonly retryAt: number | null
+  readonly now: number
+}
+
+/** A 2xx answer delivers the call; anything else is a failed try, retried at `retryAt` unless it was the last. */
+export const isDelivered = (httpStatus: number | null) => httpStatus !== null && httpStatus >= 200 && httpStatus < 300
+
+/**
+ * Records one try of a recovery call. A try on a call already delivered or given up on records
+ * nothing (two dispatchers that raced on one call record it once).
+ */
+export const decideRecoveryTry = (state: RunAggregate, cmd: RecordRecoveryTry) =>
+  Either.flatMap(requireRun(state, cmd.runId), (): Either.Either<ReadonlyArray<RunEvent>, RecoveryNotFound> => {
+    const attempt: RecoveryAttempt | undefined = state.recoveries.get(cmd.recoveryAttemptId)
+    if (attempt === undefined) return Either.left(new RecoveryNotFound({ runId: cmd.runId, recoveryAttemptId: cmd.recoveryAttemptId }))
+    if (attempt.status !== "pending") return Either.right([])
+    const tries = attempt.tries + 1
+    const at = iso(cmd.now)
+    if (isDelivered(cmd.httpStatus)) {
+      return Either.right([new RecoveryDelivered({ recoveryAttemptId: attempt.id, httpStatus: cmd.httpStatus!, responseBody: cmd.responseBody, tries, at })])
+    }
+    return Either.right([
+      new RecoveryFailed({
+        recoveryAttemptId: attempt.id,
+        httpStatus: cmd.httpStatus,
+        responseBody: cmd.responseBody,
+        error: cmd.error,
+        tries,
+        nextAttemptAt: cmd.retryAt === null ? null : iso(cmd.retryAt),
+        at
+      })
+    ])
+  })

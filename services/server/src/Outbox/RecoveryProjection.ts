@@ -1,0 +1,32 @@
+import type { RecoveryAttempt, RunAggregate, RunEvent } from "@tidebase/domain"
+import type { Column, Projection, RowWrite } from "../EventStore/Projection.js"
+import { rowWrite } from "../EventStore/Projection.js"
+
+const columns: { readonly [K in keyof RecoveryAttempt]: Column } = {
+  id: "value",
+  runId: "value",
+  url: "value",
+  reason: "value",
+  body: "value",
+  status: "value",
+  tries: "value",
+  nextAttemptAt: "value",
+  httpStatus: "value",
+  responseBody: "value",
+  error: "value",
+  createdAt: "value",
+  updatedAt: "value"
+}
+
+/** The recovery outbox: one row per `run.resume` call owed, written with the event that owes it. */
+export const RecoveryProjection: Projection<RunAggregate, RunEvent> = {
+  tables: ["recovery_attempts"],
+  writes: ({ after, before }) => {
+    const writes: Array<RowWrite> = []
+    for (const attempt of after.recoveries.values()) {
+      const previous = before.recoveries.get(attempt.id)
+      if (previous !== attempt) writes.push(...rowWrite("recovery_attempts", columns, previous, attempt))
+    }
+    return writes
+  }
+}
