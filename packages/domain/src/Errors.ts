@@ -37,6 +37,9 @@ export class ChildRunIdTaken extends Data.TaggedError("ChildRunIdTaken")<{ reado
 /** A recovery attempt the run does not have (the dispatcher's own bug: never a wire error). */
 export class RecoveryNotFound extends Data.TaggedError("RecoveryNotFound")<{ readonly runId: string; readonly recoveryAttemptId: string }> {}
 
+/** A channel delivery the run does not have (the dispatcher's own bug: never a wire error). */
+export class DeliveryNotFound extends Data.TaggedError("DeliveryNotFound")<{ readonly runId: string; readonly deliveryId: string }> {}
+
 export type DomainError =
   | RunNotFound
   | RunCancelled

@@ -1,5 +1,5 @@
 import { Schema } from "effect"
-import { Budget, Gate, RecoveryAttempt, RunEdge, StateVersion, Usage } from "./Records.js"
+import { Budget, ChannelDelivery, Gate, RecoveryAttempt, RunEdge, StateVersion, Usage } from "./Records.js"
 import { ResumeContract, ResumeDecision, StepStatus } from "./ResumeContract.js"
 
 const Json = Schema.Unknown
@@ -182,6 +182,32 @@ export class RecoveryFailed extends Schema.TaggedClass<RecoveryFailed>()("recove
   at: Timestamp
 }) {}
 
+/** Ours: an event is owed to a webhook channel (the outbox row is written with this event). */
+export class DeliveryQueued extends Schema.TaggedClass<DeliveryQueued>()("delivery.queued", {
+  delivery: ChannelDelivery,
+  at: Timestamp
+}) {}
+
+/** Ours: the channel answered 2xx. */
+export class DeliveryDelivered extends Schema.TaggedClass<DeliveryDelivered>()("delivery.delivered", {
+  deliveryId: Schema.String,
+  httpStatus: Schema.Number,
+  responseBody: Schema.NullOr(Schema.String),
+  tries: Schema.Number,
+  at: Timestamp
+}) {}
+
+/** Ours: a try failed; tried again at `nextAttemptAt`, or given up on when it is null. */
+export class DeliveryFailed extends Schema.TaggedClass<DeliveryFailed>()("delivery.failed", {
+  deliveryId: Schema.String,
+  httpStatus: Schema.NullOr(Schema.Number),
+  responseBody: Schema.NullOr(Schema.String),
+  error: Schema.NullOr(Schema.String),
+  tries: Schema.Number,
+  nextAttemptAt: Schema.NullOr(Timestamp),
+  at: Timestamp
+}) {}
+
 export const RunEvent = Schema.Union(
   RunCreated,
   RunStarted,
@@ -203,7 +229,10 @@ export const RunEvent = Schema.Union(
   GateResolved,
   RecoveryStarted,
   RecoveryDelivered,
-  RecoveryFailed
+  RecoveryFailed,
+  DeliveryQueued,
+  DeliveryDelivered,
+  DeliveryFailed
 )
 export type RunEvent = typeof RunEvent.Type
 export type RunEventType = RunEvent["_tag"]

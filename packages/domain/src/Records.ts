@@ -86,6 +86,31 @@ export const RecoveryAttempt = Schema.Struct({
 })
 export type RecoveryAttempt = typeof RecoveryAttempt.Type
 
+/**
+ * An event of the run owed to a webhook channel (the outbox row): the run's own channels get its
+ * events, a gate's channels its gate's. `payload` is the event's; the body is composed when sent
+ * (a gate's resolve token, never in the log, is added then).
+ */
+export const ChannelDelivery = Schema.Struct({
+  id: Schema.String,
+  runId: Schema.String,
+  source: Schema.Literal("run", "gate"),
+  gateId: Schema.NullOr(Schema.String),
+  channelIndex: Schema.Number,
+  url: Schema.String,
+  eventType: Schema.String,
+  payload: Json,
+  status: Schema.Literal("pending", "delivered", "failed"),
+  tries: Schema.Number,
+  nextAttemptAt: Schema.NullOr(Timestamp),
+  httpStatus: Schema.NullOr(Schema.Number),
+  responseBody: Schema.NullOr(Schema.String),
+  error: Schema.NullOr(Schema.String),
+  createdAt: Timestamp,
+  updatedAt: Timestamp
+})
+export type ChannelDelivery = typeof ChannelDelivery.Type
+
 /** How a person (or a timeout, or a cancel) decided a gate. */
 export const GateDecision = Schema.Literal("approved", "rejected", "canceled")
 export type GateDecision = typeof GateDecision.Type

@@ -1,5 +1,5 @@
 import type { RunEvent, StepResolution } from "./Events.js"
-import type { Budget, Gate, RecoveryAttempt, RunEdge, StateVersion, Usage } from "./Records.js"
+import type { Budget, ChannelDelivery, Gate, RecoveryAttempt, RunEdge, StateVersion, Usage } from "./Records.js"
 import type { ResumeContract, ResumeDecision, StepStatus } from "./ResumeContract.js"
 
 export type RunStatus = "pending" | "queued" | "running" | "completed" | "failed" | "cancelled"
@@ -98,6 +98,8 @@ export interface RunAggregate {
   readonly edges: ReadonlyMap<string, RunEdge>
   /** Recovery webhook calls by id (only the one a command loaded, or all in a full fold). */
   readonly recoveries: ReadonlyMap<string, RecoveryAttempt>
+  /** Channel deliveries by id (only the one a command loaded, or all in a full fold). */
+  readonly deliveries: ReadonlyMap<string, ChannelDelivery>
 }
 
 export const emptyAggregate: RunAggregate = {
@@ -108,14 +110,15 @@ export const emptyAggregate: RunAggregate = {
   usage: new Map(),
   gates: new Map(),
   edges: new Map(),
-  recoveries: new Map()
+  recoveries: new Map(),
+  deliveries: new Map()
 }
 
 /** The version an aggregate with only these pieces loaded decides on. */
 export const aggregateOf = (
   version: number,
   run: RunState | undefined,
-  pieces: Partial<Pick<RunAggregate, "steps" | "stateStreams" | "usage" | "gates" | "edges" | "recoveries">> = {}
+  pieces: Partial<Pick<RunAggregate, "steps" | "stateStreams" | "usage" | "gates" | "edges" | "recoveries" | "deliveries">> = {}
 ): RunAggregate => ({
   version,
   run,
@@ -124,7 +127,8 @@ export const aggregateOf = (
   usage: pieces.usage ?? new Map(),
   gates: pieces.gates ?? new Map(),
   edges: pieces.edges ?? new Map(),
-  recoveries: pieces.recoveries ?? new Map()
+  recoveries: pieces.recoveries ?? new Map(),
+  deliveries: pieces.deliveries ?? new Map()
 })
 
 export const isFinal = (status: RunStatus) => status === "completed" || status === "cancelled"
@@ -328,6 +332,23 @@ export const evolve = (state: RunAggregate, event: RunEvent): RunAggregate => {
         updatedAt: event.at
       })
     }
+    case "delivery.queued":
+      return withDelivery(state, version, event.delivery)
+    case "delivery.delivered":
+    case "delivery.failed": {
+      const delivery = state.deliveries.get(event.deliveryId)
+      if (delivery === undefined) return { ...state, version }
+      return withDelivery(state, version, {
+        ...delivery,
+        status: event._tag === "delivery.delivered" ? "delivered" : event.nextAttemptAt === null ? "failed" : "pending",
+        tries: event.tries,
+        nextAttemptAt: event._tag === "delivery.delivered" ? null : event.nextAttemptAt,
+        httpStatus: event.httpStatus,
+        responseBody: event.responseBody,
+        error: event._tag === "delivery.failed" ? event.error : null,
+        updatedAt: event.at
+      })
+    }
     case "run.child.created": {
       const edges = new Map(state.edges)
       edges.set(event.edge.name, event.edge)
@@ -362,6 +383,12 @@ const withStateVersion = (state: RunAggregate, version: number, name: string, v:
     updatedAt: v.createdAt
   })
   return { ...state, version, stateStreams: streams }
+}
+
+const withDelivery = (state: RunAggregate, version: number, delivery: ChannelDelivery): RunAggregate => {
+  const deliveries = new Map(state.deliveries)
+  deliveries.set(delivery.id, delivery)
+  return { ...state, version, deliveries }
 }
 
 const withRecovery = (state: RunAggregate, version: number, attempt: RecoveryAttempt): RunAggregate => {

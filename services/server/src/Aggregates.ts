@@ -2,6 +2,7 @@ import { Layer } from "effect"
 import { ProjectionRebuilder } from "./EventStore/Rebuild.js"
 import { Aggregates, registered } from "./EventStore/Registry.js"
 import { EdgeProjection } from "./Children/EdgeProjection.js"
+import { DeliveryProjection } from "./Outbox/DeliveryProjection.js"
 import { RecoveryProjection } from "./Outbox/RecoveryProjection.js"
 import { RunKind } from "./Runs/RunKind.js"
 import { RunProjection } from "./Runs/RunProjection.js"
@@ -12,7 +13,7 @@ import { UsageProjection } from "./Usage/UsageProjection.js"
 
 /** Every stream kind and its inline projections: a feature with a new aggregate adds it here. */
 export const AggregatesLive = Layer.succeed(Aggregates, [
-  registered(RunKind, [RunProjection, StepProjection, StateProjection, UsageProjection, GateProjection, EdgeProjection, RecoveryProjection])
+  registered(RunKind, [RunProjection, StepProjection, StateProjection, UsageProjection, GateProjection, EdgeProjection, RecoveryProjection, DeliveryProjection])
 ])
 
 export const ProjectionRebuilderLive = ProjectionRebuilder.Default.pipe(Layer.provide(AggregatesLive))

@@ -27,6 +27,7 @@ const Settings = Config.all({
   logFormat: Config.literal("text", "json")("TIDEBASE_LOG").pipe(Config.withDefault("text" as const)),
   accessLog: Config.boolean("TIDEBASE_ACCESS_LOG").pipe(Config.withDefault(true)),
   reconcileMs: Config.integer("TIDEBASE_RECONCILE_MS").pipe(Config.withDefault(1_000)),
+  publicUrl: nonEmpty(Config.string("TIDEBASE_PUBLIC_URL"), (u) => u),
   webhookSecret: nonEmpty(Config.redacted("TIDEBASE_WEBHOOK_SECRET"), Redacted.value),
   webhookTimeoutMs: Config.integer("TIDEBASE_WEBHOOK_TIMEOUT_MS").pipe(Config.withDefault(10_000)),
   webhookRetryMs: Config.integer("TIDEBASE_WEBHOOK_RETRY_MS").pipe(Config.withDefault(1_000)),

@@ -60,7 +60,7 @@ const CommandsLive = Layer.mergeAll(
   GateCommands.DefaultWithoutDependencies,
   ChildCommands.DefaultWithoutDependencies
 ).pipe(
-  Layer.provide(GateTokens.Default),
+  Layer.provideMerge(GateTokens.Default),
   Layer.provideMerge(RunCommandRunner.DefaultWithoutDependencies),
   Layer.provideMerge(Layer.mergeAll(RunLoader.Default, RunCache.Default, EventStore.Default)),
   Layer.provideMerge(LiveEvents.Default),
@@ -74,6 +74,7 @@ const BackgroundLive = (config: ServerConfig) =>
       ReconcilerLive(config.reconcileMs),
       DispatcherLive({
         secret: Option.map(config.webhookSecret, Redacted.value),
+        publicUrl: Option.getOrElse(config.publicUrl, () => `http://${config.host}:${config.port}`).replace(/\/+$/, ""),
         timeoutMs: config.webhookTimeoutMs,
         retryMs: config.webhookRetryMs,
         maxTries: config.webhookMaxTries

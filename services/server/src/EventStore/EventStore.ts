@@ -33,7 +33,7 @@ const announced = (changed: ReadonlyArray<AnyStreamChange>): Array<StreamMoved> 
 }
 
 /** Event types that owe an outbound call, sent by the dispatcher. */
-const OUTBOUND = new Set(["recovery.started", "recovery.failed"])
+const OUTBOUND = new Set(["recovery.started", "recovery.failed", "delivery.queued", "delivery.failed"])
 
 export class EventStore extends Effect.Service<EventStore>()("Tidebase/EventStore", {
   effect: Effect.gen(function*() {

@@ -3,21 +3,24 @@ import { Duration, Effect, Either, Layer, Option, Queue, Stream } from "effect"
 import { createHmac } from "node:crypto"
 import { PgPool } from "../Database/PgPool.js"
 import { LiveEvents, OUTBOX_MOVED } from "../Events/LiveEvents.js"
+import { GateTokens } from "../Gates/GateTokens.js"
 import { decided, RunCommandRunner } from "../Runs/RunCommandRunner.js"
 
 export interface DispatcherSettings {
-  /** Signs every body when set: `x-tidebase-signature: sha256=<hex HMAC-SHA256 of the body>`. */
+  /** Signs every body without a channel secret of its own: `x-tidebase-signature: sha256=<hex HMAC-SHA256>`. */
   readonly secret: Option.Option<string>
+  /** Where a gate's resolve URL points: `<publicUrl>/runs/:runId/gates/:gateId/resolve`. */
+  readonly publicUrl: string
   /** A slow endpoint is given up on (as a failed try) after this long. */
   readonly timeoutMs: number
   /** The first retry waits this long, each next one twice as long (with jitter), at most MAX_BACKOFF. */
   readonly retryMs: number
-  /** Tries per call before it is given up on (`recovery.failed` with no next attempt). */
+  /** Tries per call before it is given up on. */
   readonly maxTries: number
 }
 
 const BATCH = 10
-/** A claim outlives the slowest try: another replica takes the row over only if this one died. */
+/** A claim outlives the slowest try: another replica takes the call over only if this one died. */
 const CLAIM_SECONDS = 60
 const MAX_BACKOFF_MS = 5 * 60_000
 /** The dispatcher wakes at least this often (retries due, and calls other replicas owe if their NOTIFY was lost). */
@@ -29,6 +32,7 @@ interface Claimed {
   readonly runId: string
   readonly url: string
   readonly body: string
+  readonly secret: string | null
   readonly tries: number
 }
 
@@ -38,18 +42,66 @@ interface TryOutcome {
   readonly error: string | null
 }
 
+/** One kind of outbound call: its outbox and claims tables, what a claimed row sends, and how a try is recorded. */
+interface OutboxKind {
+  readonly name: string
+  readonly claimSql: string
+  readonly table: string
+  readonly claims: string
+  readonly record: (state: Domain.RunAggregate, call: Claimed, outcome: TryOutcome, retryAt: number | null, now: number) =>
+    Either.Either<ReadonlyArray<Domain.RunEvent>, unknown>
+  readonly needs: (id: string) => { readonly recovery: string } | { readonly delivery: string }
+}
+
 export const signature = (secret: string, body: string) => `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`
 
-const send = (settings: DispatcherSettings, call: Claimed): Effect.Effect<TryOutcome> =>
+const claimSql = (table: string, claims: string, columns: string) => `with due as (
+    select ${columns} from ${table} a left join ${claims} c on c.id = a.id
+    where a.status = 'pending' and a.next_attempt_at <= now() and (c.claimed_until is null or c.claimed_until < now())
+    order by a.next_attempt_at limit $1 for update of a skip locked
+  ), claimed as (
+    insert into ${claims} (id, claimed_until) select id, now() + make_interval(secs => $2) from due
+    on conflict (id) do update set claimed_until = excluded.claimed_until
+  )
+  select * from due`
+
+const KINDS: ReadonlyArray<OutboxKind> = [
+  {
+    name: "recovery call",
+    table: "recovery_attempts",
+    claims: "recovery_claims",
+    claimSql: claimSql("recovery_attempts", "recovery_claims", `a.id, a.run_id as "runId", a.url, a.body, null::text as secret, a.tries`),
+    record: (state, call, outcome, retryAt, now) =>
+      Domain.decideRecoveryTry(state, { runId: call.runId, recoveryAttemptId: call.id, ...outcome, retryAt, now }),
+    needs: (id) => ({ recovery: id })
+  },
+  {
+    name: "channel delivery",
+    table: "channel_deliveries",
+    claims: "delivery_claims",
+    // The body is composed here; the channel's secret is read from where the channel was given.
+    claimSql: claimSql(
+      "channel_deliveries",
+      "delivery_claims",
+      `a.id, a.run_id as "runId", a.url, a.tries,
+        json_build_object('type', a.event_type, 'runId', a.run_id, 'gateId', a.gate_id, 'deliveryId', a.id, 'payload', a.payload)::text as body,
+        (case a.source when 'gate' then (select g.channels from gates g where g.id = a.gate_id)
+          else (select r.channels from runs r where r.id = a.run_id) end) -> a.channel_index ->> 'secret' as secret`
+    ),
+    record: (state, call, outcome, retryAt, now) =>
+      Domain.decideDeliveryTry(state, { runId: call.runId, deliveryId: call.id, ...outcome, retryAt, now }),
+    needs: (id) => ({ delivery: id })
+  }
+]
+
+const send = (settings: DispatcherSettings, call: Claimed, body: string): Effect.Effect<TryOutcome> =>
   Effect.promise(async (): Promise<TryOutcome> => {
+    const secret = call.secret ?? Option.getOrNull(settings.secret)
     try {
       const response = await fetch(call.url, {
         method: "POST",
-        headers: {
-          "content-type": "application/json",
-          ...(Option.isSome(settings.secret) ? { "x-tidebase-signature": signature(settings.secret.value, call.body) } : {})
-        },
-        body: call.body,
+        headers: { "content-type": "application/json", ...(secret === null ? {} : { "x-tidebase-signature": signature(secret, body) }) },
+        body,
         signal: AbortSignal.timeout(settings.timeoutMs)
       })
       const text = await response.text().catch(() => "")
@@ -63,81 +115,78 @@ const send = (settings: DispatcherSettings, call: Claimed): Effect.Effect<TryOut
     }
   })
 
-/** Exponential with full jitter on the upper half: retries of many calls do not land together. */
+/** Exponential with jitter on the upper half: retries of many calls do not land together. */
 const backoffMs = (settings: DispatcherSettings, tries: number) => {
   const ceiling = Math.min(MAX_BACKOFF_MS, settings.retryMs * 2 ** (tries - 1))
   return ceiling / 2 + Math.random() * (ceiling / 2)
 }
 
 /**
- * The Dispatcher: sends the outbox's recovery calls after the commit that owes them. Woken by the
- * live hub when an append owes one (a NOTIFY for other replicas), it claims due rows with
- * `FOR UPDATE SKIP LOCKED` (so replicas never send one row at once), sends them without holding
- * any run's lock, and records each try as an event of the run: delivered on 2xx, otherwise tried
- * again with backoff until `maxTries`. A call committed but not sent when a server dies is sent
- * by the next one to look (its claim lapses).
+ * The Dispatcher: sends what the outbox owes (recovery calls, channel deliveries) after the
+ * commit that owes it. Woken by the live hub when an append owes a call (a NOTIFY for other
+ * replicas), it claims due rows with `FOR UPDATE SKIP LOCKED` (so replicas never send one at
+ * once), sends them without holding any run's lock, and records each try as an event of the run:
+ * delivered on 2xx, otherwise tried again with backoff until `maxTries`. A call committed but not
+ * sent when a server dies is sent by the next one to look (its claim lapses).
  */
 export const DispatcherLive = (settings: DispatcherSettings) =>
   Layer.scopedDiscard(
     Effect.gen(function*() {
       const pool = yield* PgPool
       const live = yield* LiveEvents
+      const tokens = yield* GateTokens
       const { existing } = yield* RunCommandRunner
 
-      const claim = pool.query<Claimed>({
-        name: "tidebase_claim_recoveries",
-        text: `with due as (
-            select a.id, a.run_id, a.url, a.body, a.tries from recovery_attempts a
-            left join recovery_claims c on c.id = a.id
-            where a.status = 'pending' and a.next_attempt_at <= now() and (c.claimed_until is null or c.claimed_until < now())
-            order by a.next_attempt_at limit $1 for update of a skip locked
-          ), claimed as (
-            insert into recovery_claims (id, claimed_until) select id, now() + make_interval(secs => $2) from due
-            on conflict (id) do update set claimed_until = excluded.claimed_until
-          )
-          select id, run_id as "runId", url, body, tries from due`,
-        params: [BATCH, CLAIM_SECONDS]
-      })
-      const msUntilNext = Effect.map(
-        pool.query<{ ms: number | null }>({
-          name: "tidebase_recoveries_next",
-          text: `select extract(epoch from min(greatest(a.next_attempt_at, coalesce(c.claimed_until, a.next_attempt_at))) - now()) * 1000 as ms
-            from recovery_attempts a left join recovery_claims c on c.id = a.id where a.status = 'pending'`,
-          params: []
-        }),
-        (rows) => rows[0]?.ms === null || rows[0]?.ms === undefined ? null : Number(rows[0].ms)
-      )
+      /** A gate's own `gate.created` delivery carries where and how to resolve it; nothing else ever carries the token. */
+      const bodyOf = (call: Claimed) => {
+        const parsed = JSON.parse(call.body) as { type: string; runId: string; gateId: string | null; payload: Record<string, unknown> }
+        if (parsed.type !== "gate.created" || parsed.gateId === null) return call.body
+        return JSON.stringify({
+          ...parsed,
+          payload: {
+            ...parsed.payload,
+            resolveUrl: `${settings.publicUrl}/runs/${encodeURIComponent(parsed.runId)}/gates/${encodeURIComponent(parsed.gateId)}/resolve`,
+            resolveToken: tokens.tokenOf(parsed.gateId)
+          }
+        })
+      }
 
-      const release = (id: string) =>
-        pool.query({ name: "tidebase_release_recovery", text: "delete from recovery_claims where id = $1", params: [id] })
-
-      const deliver = (call: Claimed) =>
-        Effect.flatMap(send(settings, call), (outcome) =>
-          existing(call.runId, { recovery: call.id }, (state, now) => {
+      const deliver = (kind: OutboxKind, call: Claimed) =>
+        Effect.flatMap(send(settings, call, bodyOf(call)), (outcome) =>
+          existing(call.runId, kind.needs(call.id), (state, now) => {
             const last = call.tries + 1 >= settings.maxTries
             const retryAt = Domain.isDelivered(outcome.httpStatus) || last ? null : now + backoffMs(settings, call.tries + 1)
-            return Either.map(
-              Domain.decideRecoveryTry(state, { runId: call.runId, recoveryAttemptId: call.id, ...outcome, retryAt, now }),
-              (events) => decided(events, () => undefined)
-            )
+            return Either.map(kind.record(state, call, outcome, retryAt, now), (events) => decided(events, () => undefined))
           })).pipe(
-          // The try is recorded (its next one, if any, is due at its own time): the call is free again.
-          Effect.zipRight(release(call.id)),
-          Effect.catchAllCause((cause) => Effect.logWarning(`recovery call ${call.id} of run ${call.runId}: its try could not be recorded`, cause)))
+            // The try is recorded (its next one, if any, is due at its own time): the call is free again.
+            Effect.zipRight(pool.query({ text: `delete from ${kind.claims} where id = $1`, params: [call.id] })),
+            Effect.catchAllCause((cause) => Effect.logWarning(`${kind.name} ${call.id} of run ${call.runId}: its try could not be recorded`, cause))
+          )
 
-      const round = Effect.gen(function*() {
-        const claimed = yield* claim
-        yield* Effect.forEach(claimed, deliver, { concurrency: "unbounded", discard: true })
-        if (claimed.length === BATCH) return Duration.zero
-        const next = yield* msUntilNext
-        return next === null ? MAX_SLEEP : Duration.clamp(Duration.millis(Math.ceil(next)), { minimum: Duration.zero, maximum: MAX_SLEEP })
-      }).pipe(Effect.catchAllCause((cause) => Effect.as(Effect.logWarning("dispatcher round failed; trying again", cause), MAX_SLEEP)))
+      const nextDue = (kind: OutboxKind) =>
+        Effect.map(
+          pool.query<{ ms: number | null }>({
+            text: `select extract(epoch from min(greatest(a.next_attempt_at, coalesce(c.claimed_until, a.next_attempt_at))) - now()) * 1000 as ms
+              from ${kind.table} a left join ${kind.claims} c on c.id = a.id where a.status = 'pending'`,
+            params: []
+          }),
+          (rows) => rows[0]?.ms === null || rows[0]?.ms === undefined ? MAX_SLEEP : Duration.millis(Math.max(0, Math.ceil(Number(rows[0].ms))))
+        )
+
+      const roundOf = (kind: OutboxKind) =>
+        Effect.gen(function*() {
+          const claimed = yield* pool.query<Claimed>({ text: kind.claimSql, params: [BATCH, CLAIM_SECONDS] })
+          yield* Effect.forEach(claimed, (call) => deliver(kind, call), { concurrency: "unbounded", discard: true })
+          return claimed.length === BATCH ? Duration.zero : yield* nextDue(kind)
+        }).pipe(Effect.catchAllCause((cause) => Effect.as(Effect.logWarning(`dispatching ${kind.name}s failed; trying again`, cause), MAX_SLEEP)))
+
+      const round = Effect.map(Effect.forEach(KINDS, roundOf), (sleeps) => sleeps.reduce(Duration.min, MAX_SLEEP))
 
       const wakeups = yield* Queue.sliding<void>(1)
       yield* live.subscribe.pipe(
         Effect.flatMap((moves) =>
           Stream.fromQueue(moves).pipe(
-            Stream.filter((m) => m === OUTBOX_MOVED || m.category === OUTBOX_MOVED.category || m.category === "*"),
+            Stream.filter((m) => m.category === OUTBOX_MOVED.category || m.category === "*"),
             Stream.runForEach(() => Queue.offer(wakeups, undefined))
           )),
         Effect.scoped,

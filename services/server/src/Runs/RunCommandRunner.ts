@@ -28,6 +28,13 @@ export interface CommandNeeds extends RunNeeds {
   readonly fresh?: boolean
 }
 
+/** A decision's events, and the channel deliveries they owe, appended together. */
+const withDeliveries = (before: RunAggregate, events: ReadonlyArray<RunEvent>, now: number): ReadonlyArray<RunEvent> => {
+  if (events.length === 0) return events
+  const owed = Domain.deliveriesFor(before, events, Domain.newDeliveryId, now)
+  return owed.length === 0 ? events : [...events, ...owed]
+}
+
 /** Losing an append race means deciding again on fresh state; jitter spreads the retries. */
 const CONFLICT_RETRIES = Schedule.exponential("1 millis", 1.5).pipe(
   Schedule.jittered,
@@ -54,7 +61,7 @@ export class RunCommandRunner extends Effect.Service<RunCommandRunner>()("Tideba
       // The cache holds runs and their steps; a command deciding on a state head, a usage key or a gate reads them.
       let cacheable = needs.fresh !== true && needs.fullRun !== true && needs.stateStream === undefined &&
         needs.usageKey === undefined && needs.gate === undefined && needs.pendingGates !== true &&
-        needs.recovery === undefined
+        needs.recovery === undefined && needs.delivery === undefined
       const attempt: Effect.Effect<A, E | VersionConflict> = Effect.gen(function*() {
         const now = yield* Clock.currentTimeMillis
         const cached = cacheable ? cache.view(runId, needs.step) : undefined
@@ -66,8 +73,9 @@ export class RunCommandRunner extends Effect.Service<RunCommandRunner>()("Tideba
           if (loaded !== undefined) cache.remember(runId, before, before, loaded)
           return decision.reply(before)
         }
-        const after = fold(RunKind, decision.events, before)
-        yield* store.append([{ kind: RunKind, streamId: runId, expectedVersion: before.version, events: decision.events, before, after }])
+        const events = withDeliveries(before, decision.events, now)
+        const after = fold(RunKind, events, before)
+        yield* store.append([{ kind: RunKind, streamId: runId, expectedVersion: before.version, events, before, after }])
         cache.remember(runId, before, after, loaded ?? (state === undefined ? { hasSteps: false } : undefined))
         return decision.reply(after)
       })
@@ -103,11 +111,13 @@ export class RunCommandRunner extends Effect.Service<RunCommandRunner>()("Tideba
         const decision = yield* decide(a?.aggregate, b?.aggregate, now)
         const beforeA = a?.aggregate ?? Domain.emptyAggregate
         const beforeB = b?.aggregate ?? Domain.emptyAggregate
-        const afterA = fold(RunKind, decision.first, beforeA)
-        const afterB = fold(RunKind, decision.second, beforeB)
+        const eventsA = withDeliveries(beforeA, decision.first, now)
+        const eventsB = withDeliveries(beforeB, decision.second, now)
+        const afterA = fold(RunKind, eventsA, beforeA)
+        const afterB = fold(RunKind, eventsB, beforeB)
         yield* store.append([
-          { kind: RunKind, streamId: first.runId, expectedVersion: beforeA.version, events: decision.first, before: beforeA, after: afterA },
-          { kind: RunKind, streamId: second.runId, expectedVersion: beforeB.version, events: decision.second, before: beforeB, after: afterB }
+          { kind: RunKind, streamId: first.runId, expectedVersion: beforeA.version, events: eventsA, before: beforeA, after: afterA },
+          { kind: RunKind, streamId: second.runId, expectedVersion: beforeB.version, events: eventsB, before: beforeB, after: afterB }
         ])
         if (decision.first.length > 0) cache.evict(first.runId)
         if (decision.second.length > 0) cache.evict(second.runId)

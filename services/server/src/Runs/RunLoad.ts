@@ -1,5 +1,5 @@
 import { aggregateOf } from "@tidebase/domain"
-import type { Gate, RecoveryAttempt, RunAggregate, RunEdge, StateStreamState, StepState, Usage } from "@tidebase/domain"
+import type { ChannelDelivery, Gate, RecoveryAttempt, RunAggregate, RunEdge, StateStreamState, StepState, Usage } from "@tidebase/domain"
 import { Effect } from "effect"
 import { PgPool } from "../Database/PgPool.js"
 import { fromJsonRow, toRunState } from "./Rows.js"
@@ -27,6 +27,8 @@ export interface RunNeeds {
   readonly edge?: string | undefined
   /** One recovery webhook call, by id (the dispatcher records its tries). */
   readonly recovery?: string | undefined
+  /** One channel delivery, by id (the dispatcher records its tries). */
+  readonly delivery?: string | undefined
 }
 
 export interface LoadedRun {
@@ -35,7 +37,8 @@ export interface LoadedRun {
   readonly hasSteps: boolean
 }
 
-const BLOBS = `'{input,metadata,result,error,channels}'::text[]`
+// Channels stay: every command decides which of its events the run's channels are owed.
+const BLOBS = `'{input,metadata,result,error}'::text[]`
 
 const loadQuery = (id: string, needs: RunNeeds) => {
   const params: Array<unknown> = []
@@ -69,6 +72,9 @@ const loadQuery = (id: string, needs: RunNeeds) => {
   const recovery = needs.recovery === undefined
     ? "null::jsonb"
     : `(select to_jsonb(a) from recovery_attempts a where a.run_id = ${runId} and a.id = ${param(needs.recovery)})`
+  const delivery = needs.delivery === undefined
+    ? "null::jsonb"
+    : `(select to_jsonb(d) from channel_deliveries d where d.run_id = ${runId} and d.id = ${param(needs.delivery)})`
   const shape = [
     needs.fullRun === true ? "full" : "head",
     needs.step === undefined ? "none" : "name" in needs.step ? "name" : "id",
@@ -77,12 +83,13 @@ const loadQuery = (id: string, needs: RunNeeds) => {
     needs.gate === undefined ? "" : "name" in needs.gate ? "gate_name" : "gate_id",
     needs.pendingGates === true ? "pending_gates" : "",
     needs.edge === undefined ? "" : "edge",
-    needs.recovery === undefined ? "" : "recovery"
+    needs.recovery === undefined ? "" : "recovery",
+    needs.delivery === undefined ? "" : "delivery"
   ].filter((part) => part !== "").join("_")
   return {
     name: `tidebase_load_run_${shape}`,
     text: `select h.version, ${run} as run, ${step} as step, ${stateStream} as "stateStream", ${usage} as usage, ${gate} as gate,
-      ${pendingGates} as "pendingGates", ${edge} as edge, ${recovery} as recovery, exists (select 1 from steps t where t.run_id = ${runId}) as "hasSteps"
+      ${pendingGates} as "pendingGates", ${edge} as edge, ${recovery} as recovery, ${delivery} as delivery, exists (select 1 from steps t where t.run_id = ${runId}) as "hasSteps"
       from event_streams h where h.category = 'run' and h.stream_id = ${runId}`,
     params
   }
@@ -105,6 +112,7 @@ export class RunLoader extends Effect.Service<RunLoader>()("Tidebase/RunLoader",
         pendingGates: Array<Record<string, unknown>> | null
         edge: Json
         recovery: Json
+        delivery: Json
         hasSteps: boolean
       }
       return pool.query<Row>(loadQuery(runId, needs)).pipe(
@@ -145,8 +153,13 @@ export class RunLoader extends Effect.Service<RunLoader>()("Tidebase/RunLoader",
             const found = fromJsonRow<RecoveryAttempt>(row.recovery)
             recoveries.set(found.id, found)
           }
+          const deliveries = new Map<string, ChannelDelivery>()
+          if (row.delivery !== null) {
+            const found = fromJsonRow<ChannelDelivery>(row.delivery)
+            deliveries.set(found.id, found)
+          }
           const run = row.run === null ? undefined : toRunState(fromJsonRow<RunRow>(row.run))
-          return { aggregate: aggregateOf(row.version, run, { steps, stateStreams, usage, gates, edges, recoveries }), hasSteps: row.hasSteps }
+          return { aggregate: aggregateOf(row.version, run, { steps, stateStreams, usage, gates, edges, recoveries, deliveries }), hasSteps: row.hasSteps }
         }),
         Effect.orDie
       )

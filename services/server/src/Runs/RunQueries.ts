@@ -1,12 +1,12 @@
 import { Effect, Option } from "effect"
 import { PgPool } from "../Database/PgPool.js"
 import { tokenSql } from "../Gates/GateTokens.js"
-import { edgeJson, eventJson, gateJson, recoveryJson, iso, jsonArray, runJson, stateJson, stateStreamJson, stateVersionJson, stepJson, usageJson } from "./WireJson.js"
+import { deliveryJson, edgeJson, eventJson, gateJson, recoveryJson, iso, jsonArray, runJson, stateJson, stateStreamJson, stateVersionJson, stepJson, usageJson } from "./WireJson.js"
 
 /** A read answered as JSON text built by Postgres: no row is decoded or re-encoded on the way. */
 export type JsonText = string
 
-const EMPTY_SECTIONS = ["channels", "channelDeliveries"]
+const EMPTY_SECTIONS = ["channels"]
 
 const DETAIL = `select json_build_object(
     'run', ${runJson("r")},
@@ -17,6 +17,7 @@ const DETAIL = `select json_build_object(
     'usage', ${jsonArray(usageJson("u"), "(select * from usage_records where run_id = $1 order by seq) u")},
     'gates', ${jsonArray(gateJson("g", tokenSql("g")), "(select * from gates where run_id = $1 order by created_at, id) g")},
     'recoveryAttempts', ${jsonArray(recoveryJson("a"), "(select * from recovery_attempts where run_id = $1 order by created_at, id) a")},
+    'channelDeliveries', ${jsonArray(deliveryJson("d"), "(select * from channel_deliveries where run_id = $1 order by created_at, id) d")},
     'runEdges', ${jsonArray(edgeJson("e"), "(select * from run_edges where parent_run_id = $1 order by created_at, id) e")},
     'childRuns', ${
   jsonArray(

@@ -204,4 +204,22 @@ export const recoveryJson = (a: string) =>
     ["updatedAt", iso(`${a}.updated_at`)]
   ])
 
+export const deliveryJson = (d: string) =>
+  object([
+    ["id", `${d}.id`],
+    ["runId", `${d}.run_id`],
+    ["source", `${d}.source`],
+    ["gateId", `${d}.gate_id`],
+    ["url", `${d}.url`],
+    ["eventType", `${d}.event_type`],
+    ["status", `${d}.status`],
+    ["tries", `${d}.tries`],
+    ["nextAttemptAt", iso(`${d}.next_attempt_at`)],
+    ["httpStatus", `${d}.http_status`],
+    ["responseBody", `${d}.response_body`],
+    ["error", `${d}.error`],
+    ["createdAt", iso(`${d}.created_at`)],
+    ["updatedAt", iso(`${d}.updated_at`)]
+  ])
+
 export const jsonArray = (element: string, from: string) => `coalesce((select json_agg(${element}) from ${from}), '[]'::json)`
