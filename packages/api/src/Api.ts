@@ -10,6 +10,7 @@ import {
   GateTokenMismatch,
   LeaseHeld,
   LeaseLost,
+  NoRecoveryWebhook,
   RunAlreadyCompleted,
   RunCancelled,
   RunNotFound,
@@ -19,7 +20,7 @@ import {
   UnknownGate,
   WorkflowMismatch
 } from "./Errors.js"
-import { Checkpoint, Event, Gate, Run, RunDetail, RunEdge, RunStatus, State, StateVersion, Step, Usage } from "./Models.js"
+import { Checkpoint, Event, Gate, RecoveryAttempt, Run, RunDetail, RunEdge, RunStatus, State, StateVersion, Step, Usage } from "./Models.js"
 import * as P from "./Payloads.js"
 
 export class HealthGroup extends HttpApiGroup.make("health").add(
@@ -97,6 +98,14 @@ export class RunsGroup extends HttpApiGroup.make("runs")
       .addSuccess(Schema.Struct({ run: Run, requeued: Schema.Boolean }))
       .addError(RunNotFound)
       .addError(LeaseLost)
+  )
+  .add(
+    HttpApiEndpoint.post("recover", "/runs/:runId/recover")
+      .setPath(P.RunPath)
+      .setPayload(P.RecoverRunPayload)
+      .addSuccess(Schema.Struct({ recoveryAttempt: RecoveryAttempt }))
+      .addError(RunNotFound)
+      .addError(NoRecoveryWebhook)
   )
   .add(
     HttpApiEndpoint.post("cancel", "/runs/:runId/cancel")

@@ -188,6 +188,14 @@ export class GateTokenMismatch extends Schema.TaggedError<GateTokenMismatch>()("
   static readonly of = (gateId: string) => new GateTokenMismatch({ error: `wrong resolve token for gate ${gateId}` })
 }
 
+/** The run has no recovery webhook, so there is nothing to call. */
+export class NoRecoveryWebhook extends Schema.TaggedError<NoRecoveryWebhook>()("NoRecoveryWebhook", {
+  error: Schema.String,
+  code: code("no_recovery_webhook")
+}, HttpApiSchema.annotations({ status: 422 })) {
+  static readonly of = (runId: string) => new NoRecoveryWebhook({ error: `run ${runId} has no recoveryWebhook` })
+}
+
 /** Extension: the child run id given is already a run that this edge did not make. */
 export class ChildRunIdTaken extends Schema.TaggedError<ChildRunIdTaken>()("ChildRunIdTaken", {
   error: Schema.String,

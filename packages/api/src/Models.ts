@@ -1,6 +1,6 @@
 import { Schema } from "effect"
 import { Budget, ResumeContract, ResumeDecision, StateVersion as DomainStateVersion, StepResolution, StepStatus } from "@tidebase/domain"
-import { Gate as DomainGate, RunEdge, Usage } from "@tidebase/domain"
+import { Gate as DomainGate, RecoveryAttempt, RunEdge, Usage } from "@tidebase/domain"
 export { Budget, Usage } from "@tidebase/domain"
 
 /** A gate as API answers show it: with its resolve token (the API key is the boundary), unlike events. */
@@ -133,7 +133,7 @@ export type StateStream = typeof StateStream.Type
 export const StateVersion = Schema.Struct({ ...DomainStateVersion.fields, stream: Schema.String })
 export type StateVersion = typeof StateVersion.Type
 
-export { RunEdge }
+export { RecoveryAttempt, RunEdge }
 
 export const RunDetail = Schema.Struct({
   run: Run,

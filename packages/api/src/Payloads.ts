@@ -104,6 +104,10 @@ export const FailRunPayload = orEmptyBody(Schema.Struct({
   leaseEpoch: LeaseEpoch
 }))
 
+export const RecoverRunPayload = orEmptyBody(Schema.Struct({
+  reason: Schema.optional(Schema.NullOr(Text.pipe(Schema.maxLength(1_000))))
+}))
+
 export const CancelRunPayload = orEmptyBody(Schema.Struct({
   reason: Schema.optional(Schema.NullOr(Text.pipe(Schema.maxLength(10_000)))),
   actor: Schema.optional(Schema.NullOr(Name))

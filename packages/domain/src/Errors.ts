@@ -40,6 +40,9 @@ export class RecoveryNotFound extends Data.TaggedError("RecoveryNotFound")<{ rea
 /** A channel delivery the run does not have (the dispatcher's own bug: never a wire error). */
 export class DeliveryNotFound extends Data.TaggedError("DeliveryNotFound")<{ readonly runId: string; readonly deliveryId: string }> {}
 
+/** A recovery was asked for on a run that has no recovery webhook to call. */
+export class NoRecoveryWebhook extends Data.TaggedError("NoRecoveryWebhook")<{ readonly runId: string }> {}
+
 export type DomainError =
   | RunNotFound
   | RunCancelled
@@ -55,3 +58,4 @@ export type DomainError =
   | GateAlreadyResolved
   | GateTokenMismatch
   | ChildRunIdTaken
+  | NoRecoveryWebhook

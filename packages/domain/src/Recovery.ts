@@ -1,6 +1,6 @@
 import { Either } from "effect"
 import { requireRun } from "./Decide.js"
-import { RecoveryNotFound } from "./Errors.js"
+import { NoRecoveryWebhook, RecoveryNotFound } from "./Errors.js"
 import { RecoveryDelivered, RecoveryFailed, RecoveryStarted } from "./Events.js"
 import type { RunEvent } from "./Events.js"
 import type { RecoveryAttempt } from "./Records.js"
@@ -38,6 +38,20 @@ export const recoveryFor = (run: RunState, id: string, reason: string, now: numb
       at: iso(now)
     })
   ]
+
+export interface RecoverRun {
+  readonly runId: string
+  readonly reason: string | null
+  readonly newRecoveryId: string
+  readonly now: number
+}
+
+/** A person (or the API) asks for a `run.resume` call now: owed like a failure's, refused without a webhook. */
+export const decideRecover = (state: RunAggregate, cmd: RecoverRun) =>
+  Either.flatMap(requireRun(state, cmd.runId), (run): Either.Either<ReadonlyArray<RunEvent>, NoRecoveryWebhook> =>
+    run.recoveryWebhook === null
+      ? Either.left(new NoRecoveryWebhook({ runId: run.id }))
+      : Either.right(recoveryFor(run, cmd.newRecoveryId, cmd.reason ?? "manual", cmd.now)))
 
 export interface RecordRecoveryTry {
   readonly runId: string

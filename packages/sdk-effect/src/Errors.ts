@@ -14,6 +14,13 @@ export class RunCancelledError extends Data.TaggedError("RunCancelledError")<{
   }
 }
 
+/** A recovery was asked for on a run with no `recoveryWebhook`. */
+export class NoRecoveryWebhookError extends Data.TaggedError("NoRecoveryWebhookError")<{ readonly runId: string }> {
+  override get message() {
+    return `run ${this.runId} has no recoveryWebhook to call`
+  }
+}
+
 /** The run finished before it could be cancelled: it stays completed. */
 export class RunAlreadyCompletedError extends Data.TaggedError("RunAlreadyCompletedError")<{
   readonly runId: string

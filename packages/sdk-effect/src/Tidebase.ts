@@ -1,9 +1,9 @@
 import type { HttpClient } from "@effect/platform"
-import type { Gate, Run, RunDetail, Step } from "@tidebase/api"
+import type { Gate, RecoveryAttempt, Run, RunDetail, Step } from "@tidebase/api"
 import { newRunId } from "@tidebase/domain"
 import { Context, Duration, Effect, Layer, Option, Redacted } from "effect"
 import type { ConfigError } from "effect"
-import { RunAlreadyCompletedError } from "./Errors.js"
+import { NoRecoveryWebhookError, RunAlreadyCompletedError } from "./Errors.js"
 import type { RunNotFoundError, TidebaseRequestError, WorkflowError } from "./Errors.js"
 import { request } from "./Request.js"
 import { resolveGate } from "./ResolveGate.js"
@@ -68,6 +68,11 @@ export interface TidebaseService {
       runId: string,
       options?: CancelRunOptions
     ) => Effect.Effect<Run, RunNotFoundError | RunAlreadyCompletedError | TidebaseRequestError>
+    /** Sends the run's recovery webhook a `run.resume` now (through the outbox: retried, every try recorded). */
+    readonly recover: (
+      runId: string,
+      options?: { readonly reason?: string | null }
+    ) => Effect.Effect<RecoveryAttempt, RunNotFoundError | NoRecoveryWebhookError | TidebaseRequestError>
   }
   readonly gates: {
     /** Decides a gate, exactly once: a second decision, a wrong token or an unknown gate is `GateResolveRefusedError`. */
@@ -99,6 +104,12 @@ const make = (workerId: string | undefined = undefined) => Effect.map(TidebaseCl
       Effect.map(request(client.runs.list({ urlParams: filter }), { runId: "" }), ({ runs }) => runs),
     setBudget: (runId, budget) =>
       Effect.map(request(client.runs.update({ path: { runId }, payload: { budget } }), { runId }), ({ run }) => run),
+    recover: (runId, options = {}) =>
+      client.runs.recover({ path: { runId }, payload: { reason: options.reason ?? null } }).pipe(
+        Effect.catchTag("NoRecoveryWebhook", () => Effect.fail(new NoRecoveryWebhookError({ runId }))),
+        (effect) => request(effect, { runId }),
+        Effect.map(({ recoveryAttempt }) => recoveryAttempt)
+      ),
     cancel: (runId, options = {}) =>
       client.runs.cancel({ path: { runId }, payload: { reason: options.reason ?? null, actor: options.actor ?? null } }).pipe(
         Effect.catchTag("RunAlreadyCompleted", (e) => Effect.fail(new RunAlreadyCompletedError({ runId, run: e.run }))),

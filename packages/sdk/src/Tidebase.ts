@@ -1,4 +1,4 @@
-import type { Gate, Run, RunDetail, Step } from "@tidebase/api"
+import type { Gate, RecoveryAttempt, Run, RunDetail, Step } from "@tidebase/api"
 import { CurrentRun, Tidebase as EffectTidebase } from "@tidebase/effect"
 import type { BudgetInput, CancelRunOptions, ListRunsFilter, ResolveGateOptions, ResolveStepOptions } from "@tidebase/effect"
 import { Cause, Effect, Exit, ManagedRuntime } from "effect"
@@ -96,6 +96,9 @@ export class Tidebase {
         : target
       return attachSession<I, S>((name, opts, fn) => this.run(name, opts, fn), workflowName, runOptions as RunOptions<I>, options)
     },
+    /** Sends the run's recovery webhook a `run.resume` now; rejects with NoRecoveryWebhookError when it has none. */
+    recover: (runId: string, options: { readonly reason?: string | null } = {}): Promise<RecoveryAttempt> =>
+      this.#exec(Effect.flatMap(EffectTidebase, (tide) => tide.runs.recover(runId, options))),
     /** Stops the run for good (its pending gates resolve `canceled`); rejects with RunAlreadyCompletedError on a completed run. */
     cancel: (runId: string, options: CancelRunOptions = {}): Promise<Run> =>
       this.#exec(Effect.flatMap(EffectTidebase, (tide) => tide.runs.cancel(runId, options)))

@@ -19,6 +19,7 @@ export {
   GateResolveRefusedError,
   InputMismatchError,
   LeaseLostError,
+  NoRecoveryWebhookError,
   RunAlreadyCompletedError,
   RunCancelledError,
   RunFailedError,

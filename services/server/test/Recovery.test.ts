@@ -149,3 +149,24 @@ it.scopedLive("a recovery webhook that is not an absolute http(s) URL is a 400 n
     }
     expect((yield* api.get("/runs/never-made")).status).toBe(404)
   }))
+
+it.scopedLive("POST /runs/:id/recover sends the webhook a run.resume now (reason given, recorded like any call); tide.runs.recover on a run without a webhook rejects with NoRecoveryWebhookError (422)", () =>
+  Effect.gen(function*() {
+    const hook = yield* receiver()
+    const url = yield* serverUrl()
+    const api = http(url)
+    const run = (yield* api.post("/runs/stalled", { recoveryWebhook: hook.url })).body.run
+    const asked = yield* api.post(`/runs/${run.id}/recover`, { reason: "stalled" })
+    expect(asked.status).toBe(200)
+    expect(asked.body.recoveryAttempt).toMatchObject({ status: "pending", reason: "stalled", url: hook.url })
+    yield* until(Effect.sync(() => hook.calls.length), (n) => n >= 1)
+    expect(JSON.parse(hook.calls[0]!.body)).toMatchObject({ type: "run.resume", runId: run.id, reason: "stalled" })
+
+    const { NoRecoveryWebhookError, Tidebase } = yield* Effect.promise(() => import("@tidebase/sdk"))
+    const tide = new Tidebase({ url })
+    const plain = (yield* api.post("/runs/plain", {})).body.run.id
+    const refused = yield* Effect.promise(() => tide.runs.recover(plain).then(() => undefined, (e: unknown) => e))
+    expect(refused).toBeInstanceOf(NoRecoveryWebhookError)
+    expect((yield* api.post(`/runs/${plain}/recover`, {})).status).toBe(422)
+    yield* Effect.promise(() => tide.close())
+  }))

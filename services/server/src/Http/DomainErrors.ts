@@ -16,6 +16,7 @@ type ApiErrorOf<E extends DomainError> = E extends { _tag: "RunNotFound" } ? Api
   : E extends { _tag: "GateAlreadyResolved" } ? Api.GateAlreadyResolved
   : E extends { _tag: "GateTokenMismatch" } ? Api.GateTokenMismatch
   : E extends { _tag: "ChildRunIdTaken" } ? Api.ChildRunIdTaken
+  : E extends { _tag: "NoRecoveryWebhook" } ? Api.NoRecoveryWebhook
   : Api.StepNotFound
 
 const toApiError = (e: DomainError) => {
@@ -50,6 +51,8 @@ const toApiError = (e: DomainError) => {
       return Api.GateTokenMismatch.of(e.gate.id)
     case "ChildRunIdTaken":
       return Api.ChildRunIdTaken.of(e.runId)
+    case "NoRecoveryWebhook":
+      return Api.NoRecoveryWebhook.of(e.runId)
     default:
       return absurd<never>(e)
   }

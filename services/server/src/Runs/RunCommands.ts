@@ -70,7 +70,12 @@ export class RunCommands extends Effect.Service<RunCommands>()("Tidebase/RunComm
       existing(cmd.runId, { ...whole, pendingGates: true }, (state, now) =>
         Either.map(Domain.decideCancel(state, { ...cmd, now }), (events) => decided(events, (after) => after.run!)))
 
-    return { create, begin, heartbeat, release, complete, fail, setBudget, cancel } as const
+    const recover = (cmd: Input<Domain.RecoverRun>) =>
+      existing(cmd.runId, {}, (state, now) =>
+        Either.map(Domain.decideRecover(state, { ...cmd, now }), (events) =>
+          decided(events, (after) => after.recoveries.get(cmd.newRecoveryId)!)))
+
+    return { create, begin, heartbeat, release, complete, fail, setBudget, cancel, recover } as const
   }),
   dependencies: [RunCommandRunner.Default, RunLoader.Default]
 }) {}

@@ -82,6 +82,11 @@ export const RunsHttp = HttpApiBuilder.group(Api.TidebaseApi, "runs", (handlers)
           newRecoveryId: newRecoveryId()
         }).pipe(Effect.map((run) => ({ run: wireRunFromState(run), requeued: false })), wireErrors)
       )
+      .handle("recover", ({ path, payload }) =>
+        commands.recover({ runId: path.runId, reason: payload.reason ?? null, newRecoveryId: newRecoveryId() }).pipe(
+          Effect.map((recoveryAttempt) => ({ recoveryAttempt })),
+          wireErrors
+        ))
       .handle("cancel", ({ path, payload }) =>
         commands.cancel({ runId: path.runId, reason: payload.reason ?? null, actor: payload.actor ?? null }).pipe(
           Effect.map((run) => ({ run: wireRunFromState(run) })),
