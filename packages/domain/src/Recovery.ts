@@ -53,6 +53,22 @@ export const decideRecover = (state: RunAggregate, cmd: RecoverRun) =>
       ? Either.left(new NoRecoveryWebhook({ runId: run.id }))
       : Either.right(recoveryFor(run, cmd.newRecoveryId, cmd.reason ?? "manual", cmd.now)))
 
+/** The id of the call a stall owes: one per run lease epoch, so an expiry is reported once. */
+export const stallRecoveryId = (runId: string, attempt: number) => `stall_${runId}_${attempt}`
+
+/**
+ * A run whose worker stopped renewing its lease (it died, or hangs) owes its recovery webhook a
+ * `run.resume` with reason `lease_expired`, once per lease epoch. Needs that call loaded (by
+ * `stallRecoveryId`) to know it is not owed already.
+ */
+export const decideStall = (state: RunAggregate, now: number): ReadonlyArray<RunEvent> => {
+  const run = state.run
+  if (run === undefined || run.status !== "running" || run.recoveryWebhook === null) return []
+  if (run.leaseExpiresAt === null || Date.parse(run.leaseExpiresAt) > now) return []
+  const id = stallRecoveryId(run.id, run.attempt)
+  return state.recoveries.has(id) ? [] : recoveryFor(run, id, "lease_expired", now)
+}
+
 export interface RecordRecoveryTry {
   readonly runId: string
   readonly recoveryAttemptId: string

@@ -170,3 +170,22 @@ it.scopedLive("POST /runs/:id/recover sends the webhook a run.resume now (reason
     expect((yield* api.post(`/runs/${plain}/recover`, {})).status).toBe(422)
     yield* Effect.promise(() => tide.close())
   }))
+
+it.scopedLive("a running run whose worker stopped heartbeating gets one run.resume (reason lease_expired) per lost lease, across 2 servers", () =>
+  Effect.gen(function*() {
+    const hook = yield* receiver()
+    const urls = [yield* serverUrl(), yield* serverUrl()]
+    const api = http(urls[0]!)
+    const run = (yield* api.post("/runs/stalling", { recoveryWebhook: hook.url })).body.run
+    yield* api.post(`/runs/${run.id}/begin`, { leaseMs: 300 })
+    yield* until(Effect.sync(() => hook.calls.length), (n) => n >= 1)
+    yield* Effect.sleep("1500 millis")
+    expect(hook.calls.map((c) => JSON.parse(c.body))).toEqual([
+      { type: "run.resume", runId: run.id, workflowName: "stalling", reason: "lease_expired", attempt: 1 }
+    ])
+    // The resumed worker takes the run again and dies again: a new lease, a new call.
+    yield* api.post(`/runs/${run.id}/begin`, { leaseMs: 300 })
+    yield* until(Effect.sync(() => hook.calls.length), (n) => n >= 2)
+    yield* Effect.sleep("1 second")
+    expect(hook.calls.map((c) => JSON.parse(c.body).attempt)).toEqual([1, 2])
+  }), 20_000)

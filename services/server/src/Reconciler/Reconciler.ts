@@ -3,6 +3,7 @@ import { Duration, Effect, Either, Layer } from "effect"
 import { PgPool } from "../Database/PgPool.js"
 import { GateCommands } from "../Gates/GateCommands.js"
 import { decided, RunCommandRunner } from "../Runs/RunCommandRunner.js"
+import { RunLoader } from "../Runs/RunLoad.js"
 
 const MIN_SLEEP = Duration.millis(20)
 const BATCH = 100
@@ -18,7 +19,8 @@ interface Sweep {
 /**
  * The Reconciler: in every server process, settles what time made due. Gates past their timeout
  * resolve with their default decision (actor `system:timeout`); runs past their deadline are
- * cancelled (reason `deadline`, actor `system:deadline`). Each settle is a command on the run's
+ * cancelled (reason `deadline`, actor `system:deadline`); running runs whose lease expired owe their
+ * recovery webhook a `run.resume` (reason `lease_expired`), once per lease epoch. Each settle is a command on the run's
  * stream, so whatever the number of replicas it happens once: a loser of the expected-version
  * append decides again, finds it done, and appends nothing. It sleeps until the next due time it
  * knows of, never longer than `tickMs` (what was created meanwhile is found on the next tick).
@@ -29,6 +31,7 @@ export const ReconcilerLive = (tickMs: number) =>
       const pool = yield* PgPool
       const gates = yield* GateCommands
       const { existing } = yield* RunCommandRunner
+      const loader = yield* RunLoader
       const tick = Duration.millis(tickMs)
 
       const query = <A extends object>(name: string, text: string) => pool.query<A>({ name, text, params: [BATCH] })
@@ -46,6 +49,24 @@ export const ReconcilerLive = (tickMs: number) =>
           settle: ({ id, runId }) => gates.expire(runId, id),
           msUntilNext: msUntil("tidebase_gates_next_timeout", `select extract(epoch from min(timeout_at) - now()) * 1000 as ms
             from gates where status = 'pending' and timeout_at is not null`)
+        },
+        {
+          name: "stalled run",
+          due: query("tidebase_runs_stalled", `select r.id as "runId", r.id from run_read r
+            where r.status = 'running' and r.recovery_webhook is not null and r.lease_expires_at <= now()
+              and not exists (select 1 from recovery_attempts a where a.id = 'stall_' || r.id || '_' || r.attempt)
+            order by r.lease_expires_at limit $1`),
+          settle: ({ runId }) =>
+            Effect.flatMap(loader.load(runId, {}), (loaded) => {
+              const run = loaded?.aggregate.run
+              if (run === undefined) return Effect.void
+              const id = Domain.stallRecoveryId(run.id, run.attempt)
+              return existing(runId, { fresh: true, recovery: id }, (state, now) =>
+                Either.right(decided(Domain.decideStall(state, now), () => undefined)))
+            }),
+          msUntilNext: msUntil("tidebase_runs_next_stall", `select extract(epoch from min(r.lease_expires_at) - now()) * 1000 as ms
+            from run_read r where r.status = 'running' and r.recovery_webhook is not null
+              and not exists (select 1 from recovery_attempts a where a.id = 'stall_' || r.id || '_' || r.attempt)`)
         },
         {
           name: "run deadline",
