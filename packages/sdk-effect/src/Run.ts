@@ -1,6 +1,6 @@
 import type { Run as WireRun } from "@tidebase/api"
 import { newRunId } from "@tidebase/domain"
-import { Cause, Effect, Either, Exit, Fiber, Option, Schema } from "effect"
+import { Cause, Deferred, Effect, Either, Exit, Fiber, Option, Schema } from "effect"
 import { errorJson } from "./ErrorJson.js"
 import type { LeaseLostError, WorkflowError } from "./Errors.js"
 import { RunCancelledError, RunFailedError, WorkflowMismatch } from "./Errors.js"
@@ -127,6 +127,7 @@ export const runWorkflow = <A, E, R>(
     const { checkpoints, lease, run } = yield* start(client, workflowName, options)
     if (lease === null) return yield* storedResult(options, run)
 
+    const watching = yield* Deferred.make<void>()
     const context: RunContext = {
       runId: run.id,
       workflowName,
@@ -137,12 +138,16 @@ export const runWorkflow = <A, E, R>(
       checkpoints: new Map(checkpoints.map((c) => [c.name, c])),
       journal: [],
       failures: new Map(),
-      overBudget: isOverBudget(lease.run)
+      overBudget: isOverBudget(lease.run),
+      watchCancel: () => Deferred.unsafeDone(watching, Exit.void)
     }
 
     const heartbeat = yield* Effect.fork(keepLeaseAlive(client, lease, options.leaseMs, options.onLeaseLost))
     // A cancel heard on the run's live stream interrupts the body, a step in flight included.
-    const exit = yield* Effect.exit(Effect.raceFirst(Effect.provideService(body(context.input), CurrentRun, context), cancellation(client, lease))).pipe(
+    const exit = yield* Effect.exit(Effect.raceFirst(
+      Effect.provideService(body(context.input), CurrentRun, context),
+      Effect.zipRight(Deferred.await(watching), cancellation(client, lease))
+    )).pipe(
       releasedOnSignal(client, lease),
       // Interrupted from outside (e.g. runMain on SIGINT): the lease goes back rather than expiring.
       Effect.onInterrupt(() => releaseLease(client, lease))

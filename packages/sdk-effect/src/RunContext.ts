@@ -29,6 +29,8 @@ export interface RunContext {
    * the step lease first, so the server stops the run before the step's function runs.
    */
   overBudget: boolean
+  /** Opens the run's cancel watch (once): called when a step runs long enough for a cancel to be worth hearing mid-way. */
+  readonly watchCancel: () => void
 }
 
 export class CurrentRun extends Context.Tag("@tidebase/effect/CurrentRun")<CurrentRun, RunContext>() {}

@@ -51,6 +51,16 @@ const runStep = <A, E, R>(name: string, options: StepOptions<A, E | StepTimeoutE
   Effect.flatMap(CurrentRun, (run): Effect.Effect<A, StepError<E>, R> =>
     fromCheckpoint(run, name, options) ?? executeStep(run, name, options, effect))
 
+/** A step body running this long opens the run's cancel watch, so a cancel stops it mid-way. */
+export const LONG_STEP_MS = 50
+
+const watchedWhenLong = (run: RunContext) => <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.suspend(() => {
+    // A timer, not a fiber: most steps end first, and a fiber per step costs client CPU.
+    const timer = setTimeout(run.watchCancel, LONG_STEP_MS)
+    return Effect.ensuring(effect, Effect.sync(() => clearTimeout(timer)))
+  })
+
 const NO_INPUT_HASH = inputHash(null)
 /** Most steps take no input: its hash is computed once, not per step. */
 const hashOf = (options: StepOptions<any, any>) => options.input === undefined ? NO_INPUT_HASH : inputHash(options.input)
@@ -111,6 +121,7 @@ const execute = <A, E, R>(
     // Encoding belongs to the attempt: a value its Schema rejects fails the step, not just this fiber.
     const attempt = (stepId: string | null) =>
       withTimeout(name, options, effect).pipe(
+        watchedWhenLong(run),
         inStep(name, stepId),
         Effect.flatMap((value) =>
           options.output === undefined

@@ -3,7 +3,7 @@ import * as Api from "@tidebase/api"
 import { Effect, Ref, Schedule, Stream } from "effect"
 import { EventStore } from "../EventStore/EventStore.js"
 import { pathOf } from "../Http/AccessLog.js"
-import { concerns, LiveEvents } from "./LiveEvents.js"
+import { LiveEvents } from "./LiveEvents.js"
 import { RunQueries } from "../Runs/RunQueries.js"
 import { toWireEvent } from "./WireEvent.js"
 
@@ -25,7 +25,7 @@ export const EventsHttp = HttpApiBuilder.group(Api.TidebaseApi, "events", (handl
      */
     const follow = (runId: string, after: number, types: ReadonlySet<string> | undefined) =>
       Stream.unwrapScoped(Effect.gen(function*() {
-        const moved = yield* live.subscribe
+        const moved = yield* live.subscribe("run", runId)
         const last = yield* Ref.make(after)
         const fetchNew = Effect.gen(function*() {
           const batch = yield* events.readStream("run", runId, yield* Ref.get(last))
@@ -34,7 +34,7 @@ export const EventsHttp = HttpApiBuilder.group(Api.TidebaseApi, "events", (handl
         })
         const wakeups = Stream.merge(
           Stream.fromQueue(moved).pipe(
-            Stream.filter((m) => concerns(m, "run", runId) && (types === undefined || m.types === undefined || m.types.some((t) => types.has(t))))
+            Stream.filter((m) => types === undefined || m.types === undefined || m.types.some((t) => types.has(t)))
           ),
           Stream.fromSchedule(Schedule.spaced(POLL_INTERVAL))
         )

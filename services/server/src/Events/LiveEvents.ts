@@ -1,5 +1,5 @@
 import { PgClient } from "@effect/sql-pg"
-import { Cause, Deferred, Effect, Exit, PubSub, Redacted, Schedule } from "effect"
+import { Cause, Deferred, Effect, Exit, Queue, Redacted, Schedule } from "effect"
 import pg from "pg"
 import { PgPool } from "../Database/PgPool.js"
 
@@ -21,9 +21,6 @@ export const OUTBOX_MOVED: StreamMoved = { category: "outbox", streamId: "*", ve
 
 /** Announced when the listener is back: what other replicas appended meanwhile was never heard of. */
 export const everyStreamMoved: StreamMoved = { category: "*", streamId: "*", version: 0 }
-
-export const concerns = (moved: StreamMoved, category: string, streamId: string) =>
-  moved === everyStreamMoved || (moved.category === category && moved.streamId === streamId)
 
 /** Postgres caps a notification's payload at 8000 bytes; a tick's moves are split below that. */
 const MAX_PAYLOAD = 7_000
@@ -91,12 +88,19 @@ export class LiveEvents extends Effect.Service<LiveEvents>()("Tidebase/LiveEvent
   scoped: Effect.gen(function*() {
     const sql = yield* PgClient.PgClient
     const pool = yield* PgPool
-    const hub = yield* PubSub.sliding<StreamMoved>(4096)
+    // Readers by the stream they follow: a commit wakes its own stream's readers only, never all of them.
+    const readers = new Map<string, Set<Queue.Queue<StreamMoved>>>()
+    const keyOf = (category: string, streamId: string) => `${category}\u0000${streamId}`
     const origin = crypto.randomUUID()
     const listening = yield* Deferred.make<void>()
     let pending = new Map<string, StreamMoved>()
 
-    const publish = (moves: ReadonlyArray<StreamMoved>) => Effect.runSync(PubSub.publishAll(hub, moves))
+    const publish = (moves: ReadonlyArray<StreamMoved>) => {
+      for (const move of moves) {
+        const targets = move === everyStreamMoved ? [...readers.values()].flatMap((set) => [...set]) : readers.get(keyOf(move.category, move.streamId))
+        if (targets !== undefined) for (const queue of targets) queue.unsafeOffer(move)
+      }
+    }
     const onNotification = (message: pg.Notification) => {
       const notice = message.payload === undefined ? undefined : parse(message.payload)
       if (notice !== undefined && notice.origin !== origin) publish(notice.moves)
@@ -160,10 +164,30 @@ export class LiveEvents extends Effect.Service<LiveEvents>()("Tidebase/LiveEvent
 
     const announce = (moves: ReadonlyArray<StreamMoved>) =>
       Effect.suspend(() => {
-        for (const m of moves) pending.set(`${m.category}\u0000${m.streamId}`, m)
-        return PubSub.publishAll(hub, moves)
+        for (const m of moves) pending.set(keyOf(m.category, m.streamId), m)
+        publish(moves)
+        return Effect.void
       })
 
-    return { subscribe: PubSub.subscribe(hub), announce } as const
+    /** The moves of one stream (and `everyStreamMoved`), for as long as the scope lasts. */
+    const subscribe = (category: string, streamId: string) =>
+      Effect.acquireRelease(
+        Effect.gen(function*() {
+          const queue = yield* Queue.sliding<StreamMoved>(1024)
+          const key = keyOf(category, streamId)
+          let set = readers.get(key)
+          if (set === undefined) readers.set(key, set = new Set())
+          set.add(queue)
+          return { key, queue }
+        }),
+        ({ key, queue }) =>
+          Effect.sync(() => {
+            const set = readers.get(key)
+            set?.delete(queue)
+            if (set?.size === 0) readers.delete(key)
+          }).pipe(Effect.zipRight(Queue.shutdown(queue)))
+      ).pipe(Effect.map(({ queue }) => queue as Queue.Dequeue<StreamMoved>))
+
+    return { subscribe, announce } as const
   })
 }) {}

@@ -183,12 +183,8 @@ export const DispatcherLive = (settings: DispatcherSettings) =>
       const round = Effect.map(Effect.forEach(KINDS, roundOf), (sleeps) => sleeps.reduce(Duration.min, MAX_SLEEP))
 
       const wakeups = yield* Queue.sliding<void>(1)
-      yield* live.subscribe.pipe(
-        Effect.flatMap((moves) =>
-          Stream.fromQueue(moves).pipe(
-            Stream.filter((m) => m.category === OUTBOX_MOVED.category || m.category === "*"),
-            Stream.runForEach(() => Queue.offer(wakeups, undefined))
-          )),
+      yield* live.subscribe(OUTBOX_MOVED.category, OUTBOX_MOVED.streamId).pipe(
+        Effect.flatMap((moves) => Stream.fromQueue(moves).pipe(Stream.runForEach(() => Queue.offer(wakeups, undefined)))),
         Effect.scoped,
         Effect.forkScoped
       )
