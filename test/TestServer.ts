@@ -27,6 +27,7 @@ export const testConfig = (overrides: Partial<ServerConfig> = {}): ServerConfig 
   webhookTimeoutMs: 10_000,
   webhookRetryMs: 1_000,
   webhookMaxTries: 8,
+  webhookDenyPrivate: false,
   dispatch: true,
   ...overrides
 })

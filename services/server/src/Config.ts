@@ -32,6 +32,7 @@ const Settings = Config.all({
   webhookTimeoutMs: Config.integer("TIDEBASE_WEBHOOK_TIMEOUT_MS").pipe(Config.withDefault(10_000)),
   webhookRetryMs: Config.integer("TIDEBASE_WEBHOOK_RETRY_MS").pipe(Config.withDefault(1_000)),
   webhookMaxTries: Config.integer("TIDEBASE_WEBHOOK_MAX_TRIES").pipe(Config.withDefault(8)),
+  webhookDenyPrivate: Config.boolean("TIDEBASE_WEBHOOK_DENY_PRIVATE").pipe(Config.withDefault(false)),
   // Off: this process sends no webhooks (another replica does); the calls wait in the outbox.
   dispatch: Config.boolean("TIDEBASE_DISPATCH").pipe(Config.withDefault(true)),
   // Off: the checkpoint routes go through the HttpApi router too (the answers are the same; a test compares them).

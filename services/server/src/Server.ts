@@ -77,7 +77,8 @@ const BackgroundLive = (config: ServerConfig) =>
         publicUrl: Option.getOrElse(config.publicUrl, () => `http://${config.host}:${config.port}`).replace(/\/+$/, ""),
         timeoutMs: config.webhookTimeoutMs,
         retryMs: config.webhookRetryMs,
-        maxTries: config.webhookMaxTries
+        maxTries: config.webhookMaxTries,
+        denyPrivate: config.webhookDenyPrivate
       })
     )
     : ReconcilerLive(config.reconcileMs)

@@ -189,3 +189,15 @@ it.scopedLive("a running run whose worker stopped heartbeating gets one run.resu
     yield* Effect.sleep("1 second")
     expect(hook.calls.map((c) => JSON.parse(c.body).attempt)).toEqual([1, 2])
   }), 20_000)
+
+it.scopedLive("with TIDEBASE_WEBHOOK_DENY_PRIVATE a loopback webhook is never called: one failed try naming the refusal, not retried", () =>
+  Effect.gen(function*() {
+    const hook = yield* receiver()
+    const api = http(yield* serverUrl({ webhookDenyPrivate: true }))
+    const runId = yield* failedRun(api, hook.url)
+    const run = yield* until(detail(api, runId), (d) => d.recoveryAttempts[0]?.status === "failed")
+    expect(run.recoveryAttempts[0]).toMatchObject({ status: "failed", tries: 1, httpStatus: null, nextAttemptAt: null })
+    expect(run.recoveryAttempts[0].error).toContain("private address 127.0.0.1")
+    yield* Effect.sleep("500 millis")
+    expect(hook.calls).toHaveLength(0)
+  }))

@@ -13,7 +13,11 @@ export const RACE_CONSTRAINTS: ReadonlySet<string> = new Set([
   "state_streams_run_id_name_key",
   "state_versions_run_id_stream_version_key",
   "usage_run_key",
-  "gates_run_id_name_key"
+  "gates_run_id_name_key",
+  "run_edges_parent_run_id_name_key",
+  "run_edges_child_run_id_key",
+  // A stalled run's call has an id of its own making (run and lease epoch): two reconcilers race on it.
+  "recovery_attempts_pkey"
 ])
 
 const UNIQUE_VIOLATION = "23505"

@@ -57,3 +57,19 @@ export const rowWrite = <A extends object>(
   }
   return changed ? [{ _tag: "Update", table, key: "id", id: (after as { id?: unknown }).id, set }] : []
 }
+
+/** The writes for one of the aggregate's maps of rows: each row that is new or changed (by identity). */
+export const changedRows = <A extends object>(
+  table: string,
+  columns: { readonly [K in keyof A]?: Column },
+  before: ReadonlyMap<string, A>,
+  after: ReadonlyMap<string, A>,
+  keyOf: (row: A) => string
+): ReadonlyArray<RowWrite> => {
+  const writes: Array<RowWrite> = []
+  for (const row of after.values()) {
+    const previous = before.get(keyOf(row))
+    if (previous !== row) writes.push(...rowWrite(table, columns, previous, row))
+  }
+  return writes
+}

@@ -1,6 +1,6 @@
 import type { Gate, RunAggregate, RunEvent } from "@tidebase/domain"
-import type { Column, Projection, RowWrite } from "../EventStore/Projection.js"
-import { rowWrite } from "../EventStore/Projection.js"
+import type { Column, Projection } from "../EventStore/Projection.js"
+import { changedRows } from "../EventStore/Projection.js"
 
 const columns: { readonly [K in keyof Gate]: Column } = {
   id: "value",
@@ -24,12 +24,5 @@ const columns: { readonly [K in keyof Gate]: Column } = {
 /** The `gates` read model: one row per gate, written where the fold moved it. */
 export const GateProjection: Projection<RunAggregate, RunEvent> = {
   tables: ["gates"],
-  writes: ({ after, before }) => {
-    const writes: Array<RowWrite> = []
-    for (const gate of after.gates.values()) {
-      const previous = before.gates.get(gate.name)
-      if (previous !== gate) writes.push(...rowWrite("gates", columns, previous, gate))
-    }
-    return writes
-  }
+  writes: ({ after, before }) => changedRows("gates", columns, before.gates, after.gates, (row) => row.name)
 }

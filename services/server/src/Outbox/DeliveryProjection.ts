@@ -1,6 +1,6 @@
 import type { ChannelDelivery, RunAggregate, RunEvent } from "@tidebase/domain"
-import type { Column, Projection, RowWrite } from "../EventStore/Projection.js"
-import { rowWrite } from "../EventStore/Projection.js"
+import type { Column, Projection } from "../EventStore/Projection.js"
+import { changedRows } from "../EventStore/Projection.js"
 
 const columns: { readonly [K in keyof ChannelDelivery]: Column } = {
   id: "value",
@@ -24,12 +24,5 @@ const columns: { readonly [K in keyof ChannelDelivery]: Column } = {
 /** The channel outbox: one row per event owed to a channel, written with the event that owes it. */
 export const DeliveryProjection: Projection<RunAggregate, RunEvent> = {
   tables: ["channel_deliveries"],
-  writes: ({ after, before }) => {
-    const writes: Array<RowWrite> = []
-    for (const delivery of after.deliveries.values()) {
-      const previous = before.deliveries.get(delivery.id)
-      if (previous !== delivery) writes.push(...rowWrite("channel_deliveries", columns, previous, delivery))
-    }
-    return writes
-  }
+  writes: ({ after, before }) => changedRows("channel_deliveries", columns, before.deliveries, after.deliveries, (row) => row.id)
 }

@@ -5,6 +5,7 @@ import { PgPool } from "../Database/PgPool.js"
 import { LiveEvents, OUTBOX_MOVED } from "../Events/LiveEvents.js"
 import { GateTokens } from "../Gates/GateTokens.js"
 import { decided, RunCommandRunner } from "../Runs/RunCommandRunner.js"
+import { privateTargetRefusal } from "./PrivateTargets.js"
 
 export interface DispatcherSettings {
   /** Signs every body without a channel secret of its own: `x-tidebase-signature: sha256=<hex HMAC-SHA256>`. */
@@ -17,6 +18,8 @@ export interface DispatcherSettings {
   readonly retryMs: number
   /** Tries per call before it is given up on. */
   readonly maxTries: number
+  /** Refuse loopback, private and link-local targets (a refusal is final: no retry). */
+  readonly denyPrivate: boolean
 }
 
 const BATCH = 10
@@ -40,6 +43,8 @@ interface TryOutcome {
   readonly httpStatus: number | null
   readonly responseBody: string | null
   readonly error: string | null
+  /** Trying again cannot help (a refused target). */
+  readonly final?: boolean
 }
 
 /** One kind of outbound call: its outbox and claims tables, what a claimed row sends, and how a try is recorded. */
@@ -98,6 +103,8 @@ const send = (settings: DispatcherSettings, call: Claimed, body: string): Effect
   Effect.promise(async (): Promise<TryOutcome> => {
     const secret = call.secret ?? Option.getOrNull(settings.secret)
     try {
+      const refusal = settings.denyPrivate ? await privateTargetRefusal(call.url) : undefined
+      if (refusal !== undefined) return { httpStatus: null, responseBody: null, error: refusal, final: true }
       const response = await fetch(call.url, {
         method: "POST",
         headers: { "content-type": "application/json", ...(secret === null ? {} : { "x-tidebase-signature": signature(secret, body) }) },
@@ -154,7 +161,7 @@ export const DispatcherLive = (settings: DispatcherSettings) =>
       const deliver = (kind: OutboxKind, call: Claimed) =>
         Effect.flatMap(send(settings, call, bodyOf(call)), (outcome) =>
           existing(call.runId, kind.needs(call.id), (state, now) => {
-            const last = call.tries + 1 >= settings.maxTries
+            const last = call.tries + 1 >= settings.maxTries || outcome.final === true
             const retryAt = Domain.isDelivered(outcome.httpStatus) || last ? null : now + backoffMs(settings, call.tries + 1)
             return Either.map(kind.record(state, call, outcome, retryAt, now), (events) => decided(events, () => undefined))
           })).pipe(

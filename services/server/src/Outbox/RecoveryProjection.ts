@@ -1,6 +1,6 @@
 import type { RecoveryAttempt, RunAggregate, RunEvent } from "@tidebase/domain"
-import type { Column, Projection, RowWrite } from "../EventStore/Projection.js"
-import { rowWrite } from "../EventStore/Projection.js"
+import type { Column, Projection } from "../EventStore/Projection.js"
+import { changedRows } from "../EventStore/Projection.js"
 
 const columns: { readonly [K in keyof RecoveryAttempt]: Column } = {
   id: "value",
@@ -21,12 +21,5 @@ const columns: { readonly [K in keyof RecoveryAttempt]: Column } = {
 /** The recovery outbox: one row per `run.resume` call owed, written with the event that owes it. */
 export const RecoveryProjection: Projection<RunAggregate, RunEvent> = {
   tables: ["recovery_attempts"],
-  writes: ({ after, before }) => {
-    const writes: Array<RowWrite> = []
-    for (const attempt of after.recoveries.values()) {
-      const previous = before.recoveries.get(attempt.id)
-      if (previous !== attempt) writes.push(...rowWrite("recovery_attempts", columns, previous, attempt))
-    }
-    return writes
-  }
+  writes: ({ after, before }) => changedRows("recovery_attempts", columns, before.recoveries, after.recoveries, (row) => row.id)
 }
