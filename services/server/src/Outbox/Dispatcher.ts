@@ -60,15 +60,20 @@ interface OutboxKind {
 
 export const signature = (secret: string, body: string) => `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`
 
+/**
+ * A claim is won on the claims row itself: an upsert that takes a lapsed claim only, so of two
+ * dispatchers that both saw a call due (even on stale snapshots), one gets it.
+ */
 const claimSql = (table: string, claims: string, columns: string) => `with due as (
     select ${columns} from ${table} a left join ${claims} c on c.id = a.id
     where a.status = 'pending' and a.next_attempt_at <= now() and (c.claimed_until is null or c.claimed_until < now())
     order by a.next_attempt_at limit $1 for update of a skip locked
   ), claimed as (
-    insert into ${claims} (id, claimed_until) select id, now() + make_interval(secs => $2) from due
-    on conflict (id) do update set claimed_until = excluded.claimed_until
+    insert into ${claims} as c (id, claimed_until) select id, now() + make_interval(secs => $2) from due
+    on conflict (id) do update set claimed_until = excluded.claimed_until where c.claimed_until < now()
+    returning id
   )
-  select * from due`
+  select due.* from due join claimed using (id)`
 
 const KINDS: ReadonlyArray<OutboxKind> = [
   {
@@ -159,16 +164,21 @@ export const DispatcherLive = (settings: DispatcherSettings) =>
       }
 
       const deliver = (kind: OutboxKind, call: Claimed) =>
-        Effect.flatMap(send(settings, call, bodyOf(call)), (outcome) =>
-          existing(call.runId, kind.needs(call.id), (state, now) => {
-            const last = call.tries + 1 >= settings.maxTries || outcome.final === true
-            const retryAt = Domain.isDelivered(outcome.httpStatus) || last ? null : now + backoffMs(settings, call.tries + 1)
-            return Either.map(kind.record(state, call, outcome, retryAt, now), (events) => decided(events, () => undefined))
-          })).pipe(
-            // The try is recorded (its next one, if any, is due at its own time): the call is free again.
-            Effect.zipRight(pool.query({ text: `delete from ${kind.claims} where id = $1`, params: [call.id] })),
-            Effect.catchAllCause((cause) => Effect.logWarning(`${kind.name} ${call.id} of run ${call.runId}: its try could not be recorded`, cause))
-          )
+        Effect.flatMap(send(settings, call, bodyOf(call)), (outcome) => {
+          const last = call.tries + 1 >= settings.maxTries || outcome.final === true
+          const retryAt = Domain.isDelivered(outcome.httpStatus) || last ? null : Date.now() + backoffMs(settings, call.tries + 1)
+          return existing(call.runId, kind.needs(call.id), (state, now) =>
+            Either.map(kind.record(state, call, outcome, retryAt, now), (events) => decided(events, () => undefined))).pipe(
+              // The claim now lasts until the next try is due, or for good: never released early,
+              // so a dispatcher reading an older snapshot cannot send the call again.
+              Effect.zipRight(pool.query({
+                text: `update ${kind.claims} set claimed_until = coalesce(to_timestamp($2::double precision / 1000), 'infinity') where id = $1`,
+                params: [call.id, retryAt]
+              }))
+            )
+        }).pipe(
+          Effect.catchAllCause((cause) => Effect.logWarning(`${kind.name} ${call.id} of run ${call.runId}: its try could not be recorded`, cause))
+        )
 
       const nextDue = (kind: OutboxKind) =>
         Effect.map(
