@@ -1,6 +1,6 @@
 import { Schema } from "effect"
 import { isStorableText, UNSTORABLE_TEXT } from "./Limits.js"
-import { GateDecision, GateStatus, ID_PATTERN, ResumeDecision, StateImportance, StepResolution } from "@tidebase/domain"
+import { GateDecision, GateStatus, ID_PATTERN, isHttpUrl, ResumeDecision, StateImportance, StepResolution } from "@tidebase/domain"
 
 export const Id = Schema.String.pipe(
   Schema.pattern(ID_PATTERN, { message: () => "must be 1-200 characters of letters, digits, _ . : -" })
@@ -23,14 +23,6 @@ export const RunPath = Schema.Struct({ runId: Id })
 export const StepPath = Schema.Struct({ runId: Id, stepId: Id })
 export const WorkflowPath = Schema.Struct({ workflowName: Name })
 
-const isHttpUrl = (value: string) => {
-  try {
-    const url = new URL(value)
-    return url.protocol === "http:" || url.protocol === "https:"
-  } catch {
-    return false
-  }
-}
 /** Where the server posts `run.resume`: an absolute http(s) URL. */
 const WebhookUrl = Text.pipe(Schema.maxLength(2_000), Schema.filter(isHttpUrl, { message: () => "must be an absolute http(s) URL" }))
 

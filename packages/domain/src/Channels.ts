@@ -16,7 +16,15 @@ interface WebhookChannel {
   readonly events: ReadonlySet<string> | null
 }
 
-const isHttpUrl = (value: string) => value.startsWith("http://") || value.startsWith("https://")
+/** An absolute http(s) URL: where the server may post a webhook. */
+export const isHttpUrl = (value: string) => {
+  try {
+    const url = new URL(value)
+    return url.protocol === "http:" || url.protocol === "https:"
+  } catch {
+    return false
+  }
+}
 
 export const webhookChannels = (channels: unknown): ReadonlyArray<WebhookChannel> => {
   if (!Array.isArray(channels)) return []

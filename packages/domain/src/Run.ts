@@ -321,16 +321,7 @@ export const evolve = (state: RunAggregate, event: RunEvent): RunAggregate => {
     case "recovery.failed": {
       const attempt = state.recoveries.get(event.recoveryAttemptId)
       if (attempt === undefined) return { ...state, version }
-      return withRecovery(state, version, {
-        ...attempt,
-        status: event._tag === "recovery.delivered" ? "delivered" : event.nextAttemptAt === null ? "failed" : "pending",
-        tries: event.tries,
-        nextAttemptAt: event._tag === "recovery.delivered" ? null : event.nextAttemptAt,
-        httpStatus: event.httpStatus,
-        responseBody: event.responseBody,
-        error: event._tag === "recovery.failed" ? event.error : null,
-        updatedAt: event.at
-      })
+      return withRecovery(state, version, afterTry(attempt, event._tag === "recovery.delivered" ? undefined : event, event))
     }
     case "delivery.queued":
       return withDelivery(state, version, event.delivery)
@@ -338,16 +329,7 @@ export const evolve = (state: RunAggregate, event: RunEvent): RunAggregate => {
     case "delivery.failed": {
       const delivery = state.deliveries.get(event.deliveryId)
       if (delivery === undefined) return { ...state, version }
-      return withDelivery(state, version, {
-        ...delivery,
-        status: event._tag === "delivery.delivered" ? "delivered" : event.nextAttemptAt === null ? "failed" : "pending",
-        tries: event.tries,
-        nextAttemptAt: event._tag === "delivery.delivered" ? null : event.nextAttemptAt,
-        httpStatus: event.httpStatus,
-        responseBody: event.responseBody,
-        error: event._tag === "delivery.failed" ? event.error : null,
-        updatedAt: event.at
-      })
+      return withDelivery(state, version, afterTry(delivery, event._tag === "delivery.delivered" ? undefined : event, event))
     }
     case "run.child.created": {
       const edges = new Map(state.edges)
@@ -384,6 +366,29 @@ const withStateVersion = (state: RunAggregate, version: number, name: string, v:
   })
   return { ...state, version, stateStreams: streams }
 }
+
+interface Tried {
+  readonly tries: number
+  readonly httpStatus: number | null
+  readonly responseBody: string | null
+  readonly at: string
+}
+
+/** An outbound call (recovery or channel delivery) after one try: delivered, or `failure` says when it is tried again (never: failed). */
+const afterTry = <A extends RecoveryAttempt | ChannelDelivery>(
+  call: A,
+  failure: { readonly error: string | null; readonly nextAttemptAt: string | null } | undefined,
+  tried: Tried
+): A => ({
+  ...call,
+  status: failure === undefined ? "delivered" : failure.nextAttemptAt === null ? "failed" : "pending",
+  tries: tried.tries,
+  nextAttemptAt: failure?.nextAttemptAt ?? null,
+  httpStatus: tried.httpStatus,
+  responseBody: tried.responseBody,
+  error: failure?.error ?? null,
+  updatedAt: tried.at
+})
 
 const withDelivery = (state: RunAggregate, version: number, delivery: ChannelDelivery): RunAggregate => {
   const deliveries = new Map(state.deliveries)
