@@ -22,6 +22,7 @@ export const testConfig = (overrides: Partial<ServerConfig> = {}): ServerConfig 
   accessLog: false,
   leanRoutes: true,
   reconcileMs: 1_000,
+  queueBackoffMs: 5_000,
   publicUrl: Option.none(),
   webhookSecret: Option.none(),
   webhookTimeoutMs: 10_000,

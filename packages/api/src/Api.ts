@@ -20,7 +20,7 @@ import {
   UnknownGate,
   WorkflowMismatch
 } from "./Errors.js"
-import { Checkpoint, Event, Gate, RecoveryAttempt, Run, RunDetail, RunEdge, RunStatus, State, StateVersion, Step, Usage } from "./Models.js"
+import { Checkpoint, Event, Gate, QueueConfig, QueueSummary, RecoveryAttempt, Run, RunDetail, RunEdge, RunStatus, State, StateVersion, Step, Usage } from "./Models.js"
 import * as P from "./Payloads.js"
 
 export class HealthGroup extends HttpApiGroup.make("health").add(
@@ -365,6 +365,28 @@ export class EventsGroup extends HttpApiGroup.make("events").add(
     .middleware(EventStreamAuthorization)
 ) {}
 
+export class QueuesGroup extends HttpApiGroup.make("queues")
+  .add(
+    HttpApiEndpoint.post("enqueue", "/queues/:queue/enqueue")
+      .setPath(P.QueuePath)
+      .setPayload(P.EnqueuePayload)
+      .addSuccess(Schema.Struct({ run: Run, deduplicated: Schema.Boolean }))
+  )
+  .add(
+    HttpApiEndpoint.post("claim", "/queues/claim")
+      .setPayload(P.ClaimPayload)
+      .addSuccess(Schema.Struct({ runs: Schema.Array(Run), leaseOwner: Schema.String }))
+  )
+  .add(HttpApiEndpoint.get("list", "/queues").addSuccess(Schema.Struct({ queues: Schema.Array(QueueSummary) })))
+  .add(
+    HttpApiEndpoint.put("configure", "/queues/:queue/config")
+      .setPath(P.QueuePath)
+      .setPayload(P.QueueConfigPayload)
+      .addSuccess(Schema.Struct({ config: QueueConfig }))
+  )
+  .middleware(Authorization)
+{}
+
 export class TidebaseApi extends HttpApi.make("tidebase")
   .add(HealthGroup)
   .add(RunsGroup)
@@ -373,6 +395,7 @@ export class TidebaseApi extends HttpApi.make("tidebase")
   .add(UsageGroup)
   .add(GatesGroup)
   .add(ChildrenGroup)
+  .add(QueuesGroup)
   .add(EventsGroup)
   .addError(BadRequest)
 {}

@@ -151,3 +151,23 @@ export const RunDetail = Schema.Struct({
   events: Schema.Array(Event)
 })
 export type RunDetail = typeof RunDetail.Type
+
+export const QueueConfig = Schema.Struct({
+  name: Schema.String,
+  concurrency: Schema.NullOr(Schema.Number),
+  ratePerMinute: Schema.NullOr(Schema.Number),
+  invokeUrl: Schema.NullOr(Schema.String)
+})
+export type QueueConfig = typeof QueueConfig.Type
+
+/** A queue's runs counted by status, with its settings. */
+export const QueueSummary = Schema.Struct({
+  name: Schema.String,
+  queued: Schema.Number,
+  running: Schema.Number,
+  failed: Schema.Number,
+  completed: Schema.Number,
+  cancelled: Schema.Number,
+  config: QueueConfig
+})
+export type QueueSummary = typeof QueueSummary.Type

@@ -294,3 +294,40 @@ export const GatesParams = Schema.Struct({
     Schema.filter((cursor) => !Number.isNaN(Date.parse(cursor.slice(0, 24))), { message: () => "must be the `next` of a previous page" })
   ))
 })
+
+export const QueuePath = Schema.Struct({ queue: Name })
+
+const Millis = Schema.Int.pipe(Schema.between(0, 366 * 24 * 60 * 60 * 1000))
+
+export const EnqueuePayload = Schema.Struct({
+  workflowName: Name,
+  /** Ours: the run's id (generated when absent); an id that exists already answers that run, `deduplicated`. */
+  runId: Schema.optional(Id),
+  input: Schema.optional(Schema.Unknown),
+  metadata: Schema.optional(Schema.Unknown),
+  recoveryWebhook: Schema.optional(Schema.NullOr(WebhookUrl)),
+  channels: Schema.optional(Schema.Unknown),
+  dedupeKey: Schema.optional(Schema.NullOr(Name)),
+  delayMs: Schema.optional(Schema.NullOr(Millis)),
+  runAt: Schema.optional(Schema.NullOr(Schema.DateFromString.pipe(Schema.filter((d) => !Number.isNaN(d.getTime()), {
+    message: () => "must be an ISO-8601 timestamp"
+  })))),
+  maxAttempts: Schema.optional(Schema.NullOr(Schema.Int.pipe(Schema.between(1, 1_000)))),
+  priority: Schema.optional(Schema.NullOr(Schema.Int.pipe(Schema.between(-1_000_000, 1_000_000)))),
+  deadlineMs: Schema.optional(Schema.NullOr(Schema.Int.pipe(Schema.between(1, 366 * 24 * 60 * 60 * 1000))))
+})
+
+export const ClaimPayload = Schema.Struct({
+  queues: Schema.Array(Name).pipe(Schema.minItems(1), Schema.maxItems(100)),
+  leaseOwner: Schema.optional(Name),
+  limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 100))),
+  /** Ours: with nothing ready, wait up to this long for a run to become ready (long poll). */
+  waitMs: Schema.optional(Schema.Int.pipe(Schema.between(0, 60_000))),
+  leaseMs: Schema.optional(LeaseMs)
+})
+
+export const QueueConfigPayload = Schema.Struct({
+  concurrency: Schema.optional(Schema.NullOr(Schema.Int.pipe(Schema.between(1, 100_000)))),
+  ratePerMinute: Schema.optional(Schema.NullOr(Schema.Int.pipe(Schema.between(1, 1_000_000)))),
+  invokeUrl: Schema.optional(Schema.NullOr(WebhookUrl))
+})

@@ -2,6 +2,8 @@ import { Either } from "effect"
 import { LeaseHeld, LeaseLost, RunAlreadyCompleted, RunCancelled, RunNotFound, StepNotFound, WorkflowMismatch } from "./Errors.js"
 import { RunStarted, RunCompleted, RunCreated, RunFailed, RunReleased, StepCompleted, StepFailed, StepStarted } from "./Events.js"
 import type { RunEvent } from "./Events.js"
+import { QUEUE_BACKOFF, queueFailure } from "./QueueRetry.js"
+import type { Backoff } from "./QueueRetry.js"
 import { recoveryFor } from "./Recovery.js"
 import { budgetStop, isOverBudget } from "./RecordUsage.js"
 import { finalFailureDecision, normaliseResumeContract, statusForDecision } from "./ResumeContract.js"
@@ -152,16 +154,21 @@ export interface FailRun {
   readonly fence: Fence | undefined
   /** The id of the `run.resume` call owed to the run's recovery webhook, if it has one. */
   readonly newRecoveryId: string
+  /** How long a queue run with tries left waits before it is claimable again. */
+  readonly backoff?: Backoff | undefined
   readonly now: number
 }
 
 export const decideFail = (state: RunAggregate, cmd: FailRun) =>
   Either.flatMap(requireRun(state, cmd.runId), (run): Either.Either<ReadonlyArray<RunEvent>, LeaseLost> => {
-    if (run.status === "completed" || run.status === "cancelled" || run.status === "failed") return Either.right([])
-    return Either.map(checkRunFence(run, cmd.fence), () => [
-      new RunFailed({ error: cmd.error, failureClass: cmd.failureClass, at: iso(cmd.now) }),
-      ...recoveryFor(run, cmd.newRecoveryId, "failed", cmd.now)
-    ])
+    if (run.status === "completed" || run.status === "cancelled" || run.status === "failed" || run.status === "queued") return Either.right([])
+    return Either.map(checkRunFence(run, cmd.fence), () => {
+      // A queue run's try failed: the queue retries it (no webhook) until its tries are used up.
+      const failure = run.queue === null
+        ? new RunFailed({ error: cmd.error, failureClass: cmd.failureClass, at: iso(cmd.now) })
+        : queueFailure(run, cmd.error, cmd.backoff ?? QUEUE_BACKOFF, cmd.now)
+      return failure._tag === "run.requeued" ? [failure] : [failure, ...recoveryFor(run, cmd.newRecoveryId, "failed", cmd.now)]
+    })
   })
 
 export interface BeginStep {

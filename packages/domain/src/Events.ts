@@ -197,6 +197,36 @@ export class DeliveryDelivered extends Schema.TaggedClass<DeliveryDelivered>()("
   at: Timestamp
 }) {}
 
+/** A queue run was written (in the same append as its `run.created`): it waits in `queue` until `runAt`. */
+export class RunEnqueued extends Schema.TaggedClass<RunEnqueued>()("run.enqueued", {
+  queue: Schema.String,
+  runAt: Timestamp,
+  dedupeKey: Schema.NullOr(Schema.String),
+  priority: Schema.Number,
+  maxAttempts: Schema.Number,
+  at: Timestamp
+}) {}
+
+/** A worker claimed a queued run: it is running, leased to `leaseOwner` (a new lease epoch, like `run.started`). */
+export class RunClaimed extends Schema.TaggedClass<RunClaimed>()("run.claimed", {
+  leaseOwner: Schema.String,
+  queue: Schema.String,
+  leaseExpiresAt: Timestamp,
+  attempt: Schema.Number,
+  /** How many times the run has been claimed, this one included: its try number against `maxAttempts`. */
+  claims: Schema.Number,
+  at: Timestamp
+}) {}
+
+/** A queue run that failed (or whose worker died) with tries left waits again until `nextRunAt`. */
+export class RunRequeued extends Schema.TaggedClass<RunRequeued>()("run.requeued", {
+  error: Schema.Unknown,
+  attempt: Schema.Number,
+  maxAttempts: Schema.Number,
+  nextRunAt: Timestamp,
+  at: Timestamp
+}) {}
+
 /** Ours: a try failed; tried again at `nextAttemptAt`, or given up on when it is null. */
 export class DeliveryFailed extends Schema.TaggedClass<DeliveryFailed>()("delivery.failed", {
   deliveryId: Schema.String,
@@ -216,6 +246,9 @@ export const RunEvent = Schema.Union(
   RunFailed,
   RunCancelledEvent,
   RunChildCreated,
+  RunEnqueued,
+  RunClaimed,
+  RunRequeued,
   StepStarted,
   StepCompleted,
   StepFailed,

@@ -33,6 +33,16 @@ export interface RunState {
   readonly cancelActor: string | null
   /** Past it, a run not yet over is cancelled with reason `deadline`. */
   readonly deadlineAt: string | null
+  /** A queue run's queue; null for runs created directly. */
+  readonly queue: string | null
+  readonly dedupeKey: string | null
+  readonly priority: number
+  /** When a queued run may be claimed. */
+  readonly runAt: string | null
+  readonly maxAttempts: number | null
+  /** How many times workers claimed it: a queue run's try count. */
+  readonly claims: number
+  readonly claimedAt: string | null
 }
 
 /** The head of one of a run's state streams: its latest version and value. */
@@ -166,9 +176,45 @@ export const evolve = (state: RunAggregate, event: RunEvent): RunAggregate => {
           cancelledAt: null,
           cancelReason: null,
           cancelActor: null,
-          deadlineAt: event.deadlineAt ?? null
+          deadlineAt: event.deadlineAt ?? null,
+          queue: null,
+          dedupeKey: null,
+          priority: 0,
+          runAt: null,
+          maxAttempts: null,
+          claims: 0,
+          claimedAt: null
         }
       }
+    case "run.enqueued":
+      return withRun(state, version, {
+        status: "queued",
+        queue: event.queue,
+        runAt: event.runAt,
+        dedupeKey: event.dedupeKey,
+        priority: event.priority,
+        maxAttempts: event.maxAttempts,
+        updatedAt: event.at
+      })
+    case "run.claimed":
+      return withRun(state, version, {
+        status: "running",
+        leaseOwner: event.leaseOwner,
+        leaseExpiresAt: event.leaseExpiresAt,
+        attempt: event.attempt,
+        claims: event.claims,
+        claimedAt: event.at,
+        updatedAt: event.at
+      })
+    case "run.requeued":
+      return withRun(state, version, {
+        status: "queued",
+        error: event.error,
+        runAt: event.nextRunAt,
+        leaseOwner: null,
+        leaseExpiresAt: null,
+        updatedAt: event.at
+      })
     case "run.started":
       return withRun(state, version, {
         status: "running",

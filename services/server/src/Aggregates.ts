@@ -4,6 +4,7 @@ import { Aggregates, registered } from "./EventStore/Registry.js"
 import { EdgeProjection } from "./Children/EdgeProjection.js"
 import { DeliveryProjection } from "./Outbox/DeliveryProjection.js"
 import { RecoveryProjection } from "./Outbox/RecoveryProjection.js"
+import { QueueKind, QueueProjection } from "./Queues/QueueKind.js"
 import { RunKind } from "./Runs/RunKind.js"
 import { RunProjection } from "./Runs/RunProjection.js"
 import { GateProjection } from "./Gates/GateProjection.js"
@@ -13,7 +14,8 @@ import { UsageProjection } from "./Usage/UsageProjection.js"
 
 /** Every stream kind and its inline projections: a feature with a new aggregate adds it here. */
 export const AggregatesLive = Layer.succeed(Aggregates, [
-  registered(RunKind, [RunProjection, StepProjection, StateProjection, UsageProjection, GateProjection, EdgeProjection, RecoveryProjection, DeliveryProjection])
+  registered(RunKind, [RunProjection, StepProjection, StateProjection, UsageProjection, GateProjection, EdgeProjection, RecoveryProjection, DeliveryProjection]),
+  registered(QueueKind, [QueueProjection])
 ])
 
 export const ProjectionRebuilderLive = ProjectionRebuilder.Default.pipe(Layer.provide(AggregatesLive))

@@ -27,6 +27,8 @@ const Settings = Config.all({
   logFormat: Config.literal("text", "json")("TIDEBASE_LOG").pipe(Config.withDefault("text" as const)),
   accessLog: Config.boolean("TIDEBASE_ACCESS_LOG").pipe(Config.withDefault(true)),
   reconcileMs: Config.integer("TIDEBASE_RECONCILE_MS").pipe(Config.withDefault(1_000)),
+  // A failed queue run waits this long before its second try, doubling per try (capped at 5 min).
+  queueBackoffMs: Config.integer("TIDEBASE_QUEUE_BACKOFF_MS").pipe(Config.withDefault(5_000)),
   publicUrl: nonEmpty(Config.string("TIDEBASE_PUBLIC_URL"), (u) => u),
   webhookSecret: nonEmpty(Config.redacted("TIDEBASE_WEBHOOK_SECRET"), Redacted.value),
   webhookTimeoutMs: Config.integer("TIDEBASE_WEBHOOK_TIMEOUT_MS").pipe(Config.withDefault(10_000)),

@@ -1,6 +1,8 @@
 import { HttpApiBuilder, HttpMiddleware, HttpRouter } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { TidebaseApi } from "@tidebase/api"
+import { QUEUE_BACKOFF } from "@tidebase/domain"
+import type { Backoff } from "@tidebase/domain"
 import { Effect, Layer, Option, Redacted } from "effect"
 import { AggregatesLive } from "./Aggregates.js"
 import { apiKeyValue } from "./Config.js"
@@ -39,6 +41,9 @@ import { ChildrenHttp } from "./Children/ChildrenHttp.js"
 import { DispatcherLive } from "./Outbox/Dispatcher.js"
 import { ReconcilerLive } from "./Reconciler/Reconciler.js"
 import { GateTokens } from "./Gates/GateTokens.js"
+import { QueueCommands } from "./Queues/QueueCommands.js"
+import { QueueQueries } from "./Queues/QueueQueries.js"
+import { QueuesHttp } from "./Queues/QueuesHttp.js"
 
 /**
  * find-my-way refuses a path parameter longer than 100 characters as a route miss, below the
@@ -47,7 +52,7 @@ import { GateTokens } from "./Gates/GateTokens.js"
 const MAX_PATH_PARAM_LENGTH = 1_000
 
 const ApiLive = HttpApiBuilder.api(TidebaseApi).pipe(
-  Layer.provide([HealthHttp, RunsHttp, StepsHttp, StateHttp, UsageHttp, GatesHttp, ChildrenHttp, EventsHttp])
+  Layer.provide([HealthHttp, RunsHttp, StepsHttp, StateHttp, UsageHttp, GatesHttp, ChildrenHttp, QueuesHttp, EventsHttp])
 )
 
 /** The command path: one cache, one loader and one event store shared by every feature's commands. */
@@ -58,7 +63,8 @@ const CommandsLive = Layer.mergeAll(
   StateCommands.DefaultWithoutDependencies,
   UsageCommands.DefaultWithoutDependencies,
   GateCommands.DefaultWithoutDependencies,
-  ChildCommands.DefaultWithoutDependencies
+  ChildCommands.DefaultWithoutDependencies,
+  QueueCommands.DefaultWithoutDependencies
 ).pipe(
   Layer.provideMerge(GateTokens.Default),
   Layer.provideMerge(RunCommandRunner.DefaultWithoutDependencies),
@@ -68,10 +74,10 @@ const CommandsLive = Layer.mergeAll(
 )
 
 /** The fibers that act on time and on the outbox: the reconciler, and the dispatcher unless turned off. */
-const BackgroundLive = (config: ServerConfig) =>
+const BackgroundLive = (config: ServerConfig, queueBackoff: Backoff) =>
   config.dispatch
     ? Layer.merge(
-      ReconcilerLive(config.reconcileMs),
+      ReconcilerLive(config.reconcileMs, queueBackoff),
       DispatcherLive({
         secret: Option.map(config.webhookSecret, Redacted.value),
         publicUrl: Option.getOrElse(config.publicUrl, () => `http://${config.host}:${config.port}`).replace(/\/+$/, ""),
@@ -81,7 +87,7 @@ const BackgroundLive = (config: ServerConfig) =>
         denyPrivate: config.webhookDenyPrivate
       })
     )
-    : ReconcilerLive(config.reconcileMs)
+    : ReconcilerLive(config.reconcileMs, queueBackoff)
 
 /** Node's server, with the checkpoint routes in front of the platform's handler unless turned off. */
 const NodeServerLive = (config: ServerConfig) =>
@@ -100,7 +106,8 @@ const NodeServerLive = (config: ServerConfig) =>
  * `HttpServer` (its address tells tests which port it got).
  */
 export const HttpServerLive = (config: ServerConfig) => {
-  const settings = Layer.succeed(ServerSettings, { runLeaseMs: config.runLeaseMs, stepLeaseMs: config.stepLeaseMs })
+  const queueBackoff = { ...QUEUE_BACKOFF, baseMs: config.queueBackoffMs }
+  const settings = Layer.succeed(ServerSettings, { runLeaseMs: config.runLeaseMs, stepLeaseMs: config.stepLeaseMs, queueBackoff })
   return HttpApiBuilder.serve((app) => config.accessLog ? accessLog(config.logFormat)(HttpMiddleware.cors()(app)) : HttpMiddleware.cors()(app)).pipe(
     // Listening comes after everything else is built: a connection accepted is one that can be served.
     Layer.provideMerge(NodeServerLive(config)),
@@ -114,13 +121,14 @@ export const HttpServerLive = (config: ServerConfig) => {
       StepQueries.Default,
       StateQueries.Default,
       GateQueries.Default,
+      QueueQueries.Default,
       settings
     ]),
     Layer.provide(HttpRouter.setRouterConfig({ maxParamLength: MAX_PATH_PARAM_LENGTH })),
     // No span exporter is wired up, and building spans (and parsing each request's URL for
     // them) costs a measurable share of a checkpoint's CPU.
     HttpMiddleware.withTracerDisabledWhen(() => true),
-    Layer.merge(BackgroundLive(config).pipe(Layer.provide(CommandsLive))),
+    Layer.merge(BackgroundLive(config, queueBackoff).pipe(Layer.provide(CommandsLive))),
     Layer.provide(Layer.setTracerEnabled(false))
   )
 }

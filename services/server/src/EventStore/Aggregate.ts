@@ -10,6 +10,11 @@ export interface AggregateKind<S, E> {
   readonly fromStored: (type: string, payload: unknown) => E
   /** When the event happened: the stored row's `created_at`. */
   readonly occurredAt: (event: E) => string
+  /**
+   * Who else an append of this kind wakes, besides the stream's own readers: the dispatcher when
+   * it owes calls, a queue's claimers when one of its runs became claimable or freed a slot.
+   */
+  readonly wakes?: (change: StreamChange<S, E>) => ReadonlyArray<{ readonly category: string; readonly streamId: string }>
 }
 
 /** What one append does to one stream: its events, after `expectedVersion`, and the state before and after them. */

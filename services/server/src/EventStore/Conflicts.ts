@@ -16,6 +16,9 @@ export const RACE_CONSTRAINTS: ReadonlySet<string> = new Set([
   "gates_run_id_name_key",
   "run_edges_parent_run_id_name_key",
   "run_edges_child_run_id_key",
+  // Two enqueues of one (queue, dedupeKey): the loser decides again and finds the winner's run.
+  "runs_queue_dedupe_active",
+  "queues_pkey",
   // A stalled run's call has an id of its own making (run and lease epoch): two reconcilers race on it.
   "recovery_attempts_pkey"
 ])

@@ -1,6 +1,8 @@
 import { Data, Effect } from "effect"
+import type { SqlError } from "@effect/sql/SqlError"
 import { PgPool } from "../Database/PgPool.js"
-import { LiveEvents, OUTBOX_MOVED } from "../Events/LiveEvents.js"
+import type { PgQueryFn } from "../Database/PgPool.js"
+import { LiveEvents } from "../Events/LiveEvents.js"
 import type { StreamMoved } from "../Events/LiveEvents.js"
 import type { AnyStreamChange } from "./Aggregate.js"
 import { appendStatement } from "./AppendStatement.js"
@@ -19,21 +21,22 @@ export interface StoredEvent {
   readonly createdAt: string
 }
 
-/** What an append moved, and the outbox too when it owes calls (an event of an outbound kind). */
+/** What an append moved, and whatever else it wakes (the outbox, a queue's claimers), each once. */
 const announced = (changed: ReadonlyArray<AnyStreamChange>): Array<StreamMoved> => {
   const moves: Array<StreamMoved> = []
-  let owesCalls = false
+  const woken = new Set<string>()
   for (const c of changed) {
     const types = c.events.map((e) => (e as { readonly _tag: string })._tag)
-    if (types.some((t) => OUTBOUND.has(t))) owesCalls = true
     moves.push({ category: c.kind.category, streamId: c.streamId, version: c.expectedVersion + c.events.length, types })
+    for (const { category, streamId } of c.kind.wakes?.(c) ?? []) {
+      const key = `${category}\u0000${streamId}`
+      if (woken.has(key)) continue
+      woken.add(key)
+      moves.push({ category, streamId, version: 0 })
+    }
   }
-  if (owesCalls) moves.push(OUTBOX_MOVED)
   return moves
 }
-
-/** Event types that owe an outbound call, sent by the dispatcher. */
-const OUTBOUND = new Set(["recovery.started", "recovery.failed", "delivery.queued", "delivery.failed"])
 
 export class EventStore extends Effect.Service<EventStore>()("Tidebase/EventStore", {
   effect: Effect.gen(function*() {
@@ -48,17 +51,41 @@ export class EventStore extends Effect.Service<EventStore>()("Tidebase/EventStor
      * (category, stream, seq) key makes each an expected-version append: if another writer got
      * to any of the streams first, nothing at all is written and `VersionConflict` says so.
      */
+    const lostRace = (changed: ReadonlyArray<AnyStreamChange>) => (error: SqlError) =>
+      isLostRace(error)
+        ? Effect.fail(new VersionConflict({ streams: changed.map((c) => `${c.kind.category}/${c.streamId}`) }))
+        : Effect.die(error)
+
+    const statementOf = (changed: ReadonlyArray<AnyStreamChange>) =>
+      appendStatement(changed, changed.flatMap((change) => (projections.get(change.kind.category) ?? []).flatMap((p) => p.writes(change))))
+
+    /**
+     * Appends every change in ONE statement: the events of each stream after its expected
+     * version, the stream heads and every inline projection's writes. The unique
+     * (category, stream, seq) key makes each an expected-version append: if another writer got
+     * to any of the streams first, nothing at all is written and `VersionConflict` says so.
+     */
     const append = (changes: ReadonlyArray<AnyStreamChange>): Effect.Effect<void, VersionConflict> => {
       const changed = changes.filter((c) => c.events.length > 0)
       if (changed.length === 0) return Effect.void
-      const writes = changed.flatMap((change) => (projections.get(change.kind.category) ?? []).flatMap((p) => p.writes(change)))
-      return pool.query(appendStatement(changed, writes)).pipe(
-        Effect.catchTag("SqlError", (error) =>
-          isLostRace(error)
-            ? Effect.fail(new VersionConflict({ streams: changed.map((c) => `${c.kind.category}/${c.streamId}`) }))
-            : Effect.die(error)),
+      return pool.query(statementOf(changed)).pipe(
+        Effect.catchTag("SqlError", lostRace(changed)),
         Effect.zipRight(live.announce(announced(changed)))
       )
+    }
+
+    /**
+     * The same append inside a transaction the caller holds (`query` is its connection): what it
+     * moved is announced by `committed`, to be run once the transaction has committed.
+     */
+    const appendIn = (query: PgQueryFn, changes: ReadonlyArray<AnyStreamChange>) => {
+      const changed = changes.filter((c) => c.events.length > 0)
+      return {
+        write: changed.length === 0
+          ? Effect.void
+          : Effect.asVoid(query(statementOf(changed))).pipe(Effect.catchTag("SqlError", lostRace(changed))),
+        committed: changed.length === 0 ? Effect.void : live.announce(announced(changed))
+      }
     }
 
     const readStream = (category: string, streamId: string, afterSeq = 0, limit = 1_000_000) =>
@@ -69,6 +96,6 @@ export class EventStore extends Effect.Service<EventStore>()("Tidebase/EventStor
         params: [category, streamId, afterSeq, limit]
       }).pipe(Effect.orDie)
 
-    return { append, readStream } as const
+    return { append, appendIn, readStream } as const
   })
 }) {}

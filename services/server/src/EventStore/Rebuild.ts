@@ -7,7 +7,7 @@ import type { RegisteredKind } from "./Registry.js"
 
 export interface TableDifference {
   readonly table: string
-  /** Rows live has that a rebuild would not produce, and the reverse. */
+  /** Rows live has that a rebuild would not produce, and the reverse (rows are named by `id`, or `name`). */
   readonly onlyLive: number
   readonly onlyRebuilt: number
   readonly sampleIds: ReadonlyArray<string>
@@ -62,14 +62,14 @@ export class ProjectionRebuilder extends Effect.Service<ProjectionRebuilder>()("
         const live = sql(`live_${table}`)
         const rebuilt = sql(table)
         const [onlyLive] = yield* sql<{ n: number; ids: Array<string> | null }>`
-          select count(*)::int as n, (array_agg(id))[1:5] as ids from (select * from ${live} except all select * from ${rebuilt}) d`
+          select count(*)::int as n, (array_agg(coalesce(to_jsonb(d) ->> 'id', to_jsonb(d) ->> 'name')))[1:5] as ids from (select * from ${live} except all select * from ${rebuilt}) d`
         const [onlyRebuilt] = yield* sql<{ n: number; ids: Array<string> | null }>`
-          select count(*)::int as n, (array_agg(id))[1:5] as ids from (select * from ${rebuilt} except all select * from ${live}) d`
+          select count(*)::int as n, (array_agg(coalesce(to_jsonb(d) ->> 'id', to_jsonb(d) ->> 'name')))[1:5] as ids from (select * from ${rebuilt} except all select * from ${live}) d`
         if ((onlyLive?.n ?? 0) + (onlyRebuilt?.n ?? 0) > 0) {
           const sampleId = onlyLive?.ids?.[0] ?? onlyRebuilt?.ids?.[0] ?? ""
           const [pair] = yield* sql<{ live: Record<string, unknown> | null; rebuilt: Record<string, unknown> | null }>`
-            select (select to_jsonb(l) from ${live} l where l.id = ${sampleId}) as live,
-                   (select to_jsonb(r) from ${rebuilt} r where r.id = ${sampleId}) as rebuilt`
+            select (select to_jsonb(l) from ${live} l where coalesce(to_jsonb(l) ->> 'id', to_jsonb(l) ->> 'name') = ${sampleId}) as live,
+                   (select to_jsonb(r) from ${rebuilt} r where coalesce(to_jsonb(r) ->> 'id', to_jsonb(r) ->> 'name') = ${sampleId}) as rebuilt`
           const columns: Record<string, { live: unknown; rebuilt: unknown }> = {}
           for (const key of new Set([...Object.keys(pair?.live ?? {}), ...Object.keys(pair?.rebuilt ?? {})])) {
             const [a, b] = [pair?.live?.[key], pair?.rebuilt?.[key]]

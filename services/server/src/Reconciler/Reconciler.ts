@@ -20,12 +20,13 @@ interface Sweep {
  * The Reconciler: in every server process, settles what time made due. Gates past their timeout
  * resolve with their default decision (actor `system:timeout`); runs past their deadline are
  * cancelled (reason `deadline`, actor `system:deadline`); running runs whose lease expired owe their
- * recovery webhook a `run.resume` (reason `lease_expired`), once per lease epoch. Each settle is a command on the run's
+ * recovery webhook a `run.resume` (reason `lease_expired`), once per lease epoch, while a queue run whose lease
+ * expired goes back to its queue with backoff (or fails, its tries used up). Each settle is a command on the run's
  * stream, so whatever the number of replicas it happens once: a loser of the expected-version
  * append decides again, finds it done, and appends nothing. It sleeps until the next due time it
  * knows of, never longer than `tickMs` (what was created meanwhile is found on the next tick).
  */
-export const ReconcilerLive = (tickMs: number) =>
+export const ReconcilerLive = (tickMs: number, queueBackoff: Domain.Backoff) =>
   Layer.scopedDiscard(
     Effect.gen(function*() {
       const pool = yield* PgPool
@@ -53,7 +54,7 @@ export const ReconcilerLive = (tickMs: number) =>
         {
           name: "stalled run",
           due: query("tidebase_runs_stalled", `select r.id as "runId", r.id from run_read r
-            where r.status = 'running' and r.recovery_webhook is not null and r.lease_expires_at <= now()
+            where r.status = 'running' and r.recovery_webhook is not null and r.queue is null and r.lease_expires_at <= now()
               and not exists (select 1 from recovery_attempts a where a.id = 'stall_' || r.id || '_' || r.attempt)
             order by r.lease_expires_at limit $1`),
           settle: ({ runId }) =>
@@ -65,8 +66,19 @@ export const ReconcilerLive = (tickMs: number) =>
                 Either.right(decided(Domain.decideStall(state, now), () => undefined)))
             }),
           msUntilNext: msUntil("tidebase_runs_next_stall", `select extract(epoch from min(r.lease_expires_at) - now()) * 1000 as ms
-            from run_read r where r.status = 'running' and r.recovery_webhook is not null
+            from run_read r where r.status = 'running' and r.recovery_webhook is not null and r.queue is null
               and not exists (select 1 from recovery_attempts a where a.id = 'stall_' || r.id || '_' || r.attempt)`)
+        },
+        {
+          name: "expired queue lease",
+          due: query("tidebase_queue_leases_expired", `select r.id as "runId", r.id from run_read r
+            where r.status = 'running' and r.queue is not null and r.lease_expires_at <= now()
+            order by r.lease_expires_at limit $1`),
+          settle: ({ runId }) =>
+            existing(runId, { fresh: true }, (state, now) =>
+              Either.right(decided(Domain.decideQueueLeaseExpired(state, queueBackoff, now), () => undefined))),
+          msUntilNext: msUntil("tidebase_queue_leases_next", `select extract(epoch from min(r.lease_expires_at) - now()) * 1000 as ms
+            from run_read r where r.status = 'running' and r.queue is not null`)
         },
         {
           name: "run deadline",

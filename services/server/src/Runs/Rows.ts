@@ -23,6 +23,8 @@ export type RunRow = Omit<Run, "usageTotals"> & {
   readonly outputTokens: number
   readonly totalTokens: number
   readonly costUsd: number
+  readonly claims: number
+  readonly claimedAt: string | null
 }
 /** A `steps` row: the wire Step plus the run lease epoch it was started under. */
 export type StepRow = Step & { readonly runEpoch: number | null }
@@ -52,10 +54,17 @@ export const toRunState = (row: RunRow): RunState => ({
   cancelledAt: row.cancelledAt,
   cancelReason: row.cancelReason,
   cancelActor: row.cancelActor,
-  deadlineAt: row.deadlineAt
+  deadlineAt: row.deadlineAt,
+  queue: row.queue,
+  dedupeKey: row.dedupeKey,
+  priority: row.priority,
+  runAt: row.runAt,
+  maxAttempts: row.maxAttempts,
+  claims: row.claims ?? 0,
+  claimedAt: row.claimedAt ?? null
 })
 
-/** A run as the wire shows it, from the aggregate's state; queue fields are not decided here yet. */
+/** A run as the wire shows it, from the aggregate's state. */
 export const wireRunFromState = (run: RunState): Run => ({
   id: run.id,
   workflowName: run.workflowName,
@@ -68,11 +77,11 @@ export const wireRunFromState = (run: RunState): Run => ({
   leaseOwner: run.leaseOwner,
   leaseExpiresAt: run.leaseExpiresAt,
   attempt: run.attempt,
-  queue: null,
-  dedupeKey: null,
-  priority: 0,
-  runAt: null,
-  maxAttempts: null,
+  queue: run.queue,
+  dedupeKey: run.dedupeKey,
+  priority: run.priority,
+  runAt: run.runAt,
+  maxAttempts: run.maxAttempts,
   deadlineAt: run.deadlineAt,
   // A cancel takes effect when it is requested: there is no in-between state to show.
   cancelRequestedAt: run.cancelledAt,

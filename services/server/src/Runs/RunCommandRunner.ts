@@ -29,7 +29,7 @@ export interface CommandNeeds extends RunNeeds {
 }
 
 /** A decision's events, and the channel deliveries they owe, appended together. */
-const withDeliveries = (before: RunAggregate, events: ReadonlyArray<RunEvent>, now: number): ReadonlyArray<RunEvent> => {
+export const withDeliveries = (before: RunAggregate, events: ReadonlyArray<RunEvent>, now: number): ReadonlyArray<RunEvent> => {
   if (events.length === 0) return events
   const owed = Domain.deliveriesFor(before, events, Domain.newDeliveryId, now)
   return owed.length === 0 ? events : [...events, ...owed]

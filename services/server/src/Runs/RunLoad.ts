@@ -2,6 +2,7 @@ import { aggregateOf } from "@tidebase/domain"
 import type { ChannelDelivery, Gate, RecoveryAttempt, RunAggregate, RunEdge, StateStreamState, StepState, Usage } from "@tidebase/domain"
 import { Effect } from "effect"
 import { PgPool } from "../Database/PgPool.js"
+import type { PgQueryFn } from "../Database/PgPool.js"
 import { fromJsonRow, toRunState } from "./Rows.js"
 import type { RunRow, StepRow } from "./Rows.js"
 
@@ -99,8 +100,8 @@ export class RunLoader extends Effect.Service<RunLoader>()("Tidebase/RunLoader",
   effect: Effect.gen(function*() {
     const pool = yield* PgPool
 
-    /** `undefined` when the run's stream does not exist. */
-    const load = (runId: string, needs: RunNeeds) => {
+    /** `undefined` when the run's stream does not exist; `query` is a transaction's connection when read inside one. */
+    const load = (runId: string, needs: RunNeeds, query: PgQueryFn = pool.query) => {
       type Json = Record<string, unknown> | null
       type Row = {
         version: number
@@ -115,7 +116,7 @@ export class RunLoader extends Effect.Service<RunLoader>()("Tidebase/RunLoader",
         delivery: Json
         hasSteps: boolean
       }
-      return pool.query<Row>(loadQuery(runId, needs)).pipe(
+      return query<Row>(loadQuery(runId, needs)).pipe(
         Effect.map((rows): LoadedRun | undefined => {
           const row = rows[0]
           if (row === undefined) return undefined

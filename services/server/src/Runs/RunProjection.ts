@@ -27,7 +27,14 @@ const columns: { readonly [K in keyof RunState]: Column } = {
   cancelledAt: "value",
   cancelReason: "value",
   cancelActor: "value",
-  deadlineAt: "value"
+  deadlineAt: "value",
+  queue: "value",
+  dedupeKey: "value",
+  priority: "value",
+  runAt: "value",
+  maxAttempts: "value",
+  claims: "value",
+  claimedAt: "value"
 }
 
 /** The `runs` read model: one row per run, written only where the fold changed it. */

@@ -79,8 +79,9 @@ export const RunsHttp = HttpApiBuilder.group(Api.TidebaseApi, "runs", (handlers)
           error: payload.error ?? null,
           failureClass: payload.failureClass ?? null,
           fence: fence(payload),
-          newRecoveryId: newRecoveryId()
-        }).pipe(Effect.map((run) => ({ run: wireRunFromState(run), requeued: false })), wireErrors)
+          newRecoveryId: newRecoveryId(),
+          backoff: settings.queueBackoff
+        }).pipe(Effect.map((run) => ({ run: wireRunFromState(run), requeued: run.status === "queued" })), wireErrors)
       )
       .handle("recover", ({ path, payload }) =>
         commands.recover({ runId: path.runId, reason: payload.reason ?? null, newRecoveryId: newRecoveryId() }).pipe(
