@@ -70,7 +70,8 @@ export const http = (base: string, headers: Record<string, string> = {}) => {
     get: (path: string, extra?: Record<string, string>) => call("GET", path, undefined, extra),
     post: (path: string, body?: unknown, extra?: Record<string, string>) => call("POST", path, body, extra),
     put: (path: string, body?: unknown, extra?: Record<string, string>) => call("PUT", path, body, extra),
-    patch: (path: string, body?: unknown, extra?: Record<string, string>) => call("PATCH", path, body, extra)
+    patch: (path: string, body?: unknown, extra?: Record<string, string>) => call("PATCH", path, body, extra),
+    del: (path: string, extra?: Record<string, string>) => call("DELETE", path, undefined, extra)
   }
 }
 

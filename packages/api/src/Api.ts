@@ -14,13 +14,14 @@ import {
   RunAlreadyCompleted,
   RunCancelled,
   RunNotFound,
+  ScheduleNotFound,
   StepNotFound,
   StateNotFound,
   StepNotResolvable,
   UnknownGate,
   WorkflowMismatch
 } from "./Errors.js"
-import { Checkpoint, Event, Gate, QueueConfig, QueueSummary, RecoveryAttempt, Run, RunDetail, RunEdge, RunStatus, State, StateVersion, Step, Usage } from "./Models.js"
+import { Checkpoint, Event, Gate, QueueConfig, QueueSummary, ScheduleModel, RecoveryAttempt, Run, RunDetail, RunEdge, RunStatus, State, StateVersion, Step, Usage } from "./Models.js"
 import * as P from "./Payloads.js"
 
 export class HealthGroup extends HttpApiGroup.make("health").add(
@@ -387,6 +388,23 @@ export class QueuesGroup extends HttpApiGroup.make("queues")
   .middleware(Authorization)
 {}
 
+export class SchedulesGroup extends HttpApiGroup.make("schedules")
+  .add(
+    HttpApiEndpoint.put("set", "/schedules/:name")
+      .setPath(P.SchedulePath)
+      .setPayload(P.SetSchedulePayload)
+      .addSuccess(Schema.Struct({ schedule: ScheduleModel }))
+  )
+  .add(HttpApiEndpoint.get("list", "/schedules").addSuccess(Schema.Struct({ schedules: Schema.Array(ScheduleModel) })))
+  .add(
+    HttpApiEndpoint.del("delete", "/schedules/:name")
+      .setPath(P.SchedulePath)
+      .addSuccess(Schema.Struct({ deleted: Schema.String }))
+      .addError(ScheduleNotFound)
+  )
+  .middleware(Authorization)
+{}
+
 export class TidebaseApi extends HttpApi.make("tidebase")
   .add(HealthGroup)
   .add(RunsGroup)
@@ -396,6 +414,7 @@ export class TidebaseApi extends HttpApi.make("tidebase")
   .add(GatesGroup)
   .add(ChildrenGroup)
   .add(QueuesGroup)
+  .add(SchedulesGroup)
   .add(EventsGroup)
   .addError(BadRequest)
 {}

@@ -203,3 +203,10 @@ export class ChildRunIdTaken extends Schema.TaggedError<ChildRunIdTaken>()("Chil
 }, HttpApiSchema.annotations({ status: 409 })) {
   static readonly of = (runId: string) => new ChildRunIdTaken({ error: `run ${runId} already exists and is not this edge's child` })
 }
+
+export class ScheduleNotFound extends Schema.TaggedError<ScheduleNotFound>()("ScheduleNotFound", {
+  error: Schema.String,
+  code: code("schedule_not_found")
+}, HttpApiSchema.annotations({ status: 404 })) {
+  static readonly of = (name: string) => new ScheduleNotFound({ error: `schedule ${name} not found` })
+}

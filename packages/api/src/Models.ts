@@ -171,3 +171,19 @@ export const QueueSummary = Schema.Struct({
   config: QueueConfig
 })
 export type QueueSummary = typeof QueueSummary.Type
+
+export const ScheduleModel = Schema.Struct({
+  name: Schema.String,
+  cron: Schema.String,
+  timezone: Schema.String,
+  workflowName: Schema.String,
+  input: Schema.Unknown,
+  queue: Schema.String,
+  maxAttempts: Schema.NullOr(Schema.Number),
+  enabled: Schema.Boolean,
+  nextRunAt: Schema.NullOr(Schema.String),
+  lastEnqueuedAt: Schema.NullOr(Schema.String),
+  createdAt: Schema.String,
+  updatedAt: Schema.String
+})
+export type ScheduleModel = typeof ScheduleModel.Type

@@ -1,6 +1,6 @@
-import { Schema } from "effect"
+import { Either, Schema } from "effect"
 import { isStorableText, UNSTORABLE_TEXT } from "./Limits.js"
-import { GateDecision, GateStatus, ID_PATTERN, isHttpUrl, ResumeDecision, StateImportance, StepResolution } from "@tidebase/domain"
+import { GateDecision, GateStatus, ID_PATTERN, isHttpUrl, isTimezone, parseCron, ResumeDecision, StateImportance, StepResolution } from "@tidebase/domain"
 
 export const Id = Schema.String.pipe(
   Schema.pattern(ID_PATTERN, { message: () => "must be 1-200 characters of letters, digits, _ . : -" })
@@ -331,3 +331,25 @@ export const QueueConfigPayload = Schema.Struct({
   ratePerMinute: Schema.optional(Schema.NullOr(Schema.Int.pipe(Schema.between(1, 1_000_000)))),
   invokeUrl: Schema.optional(Schema.NullOr(WebhookUrl))
 })
+
+export const SchedulePath = Schema.Struct({ name: Name })
+
+const Timezone = Text.pipe(Schema.maxLength(100), Schema.filter(isTimezone, { message: () => "must be an IANA time zone such as Europe/Paris" }))
+
+export const SetSchedulePayload = Schema.Struct({
+  /** 5 fields (minute hour day month weekday), or 6 with a leading seconds field (ours). */
+  cron: Text.pipe(Schema.maxLength(200)),
+  workflowName: Name,
+  input: Schema.optional(Schema.Unknown),
+  queue: Schema.optional(Schema.NullOr(Name)),
+  maxAttempts: Schema.optional(Schema.NullOr(Schema.Int.pipe(Schema.between(1, 1_000)))),
+  enabled: Schema.optional(Schema.Boolean),
+  /** Ours: the zone the cron fields are read in (default UTC). */
+  timezone: Schema.optional(Schema.NullOr(Timezone))
+}).pipe(
+  // Checked against the zone it names: the error names `cron`.
+  Schema.filter((p) => {
+    const parsed = parseCron(p.cron, p.timezone ?? undefined)
+    return Either.isRight(parsed) || { path: ["cron"], message: `invalid cron expression: ${parsed.left}` }
+  })
+)

@@ -6,6 +6,7 @@ import { DeliveryProjection } from "./Outbox/DeliveryProjection.js"
 import { RecoveryProjection } from "./Outbox/RecoveryProjection.js"
 import { QueueKind, QueueProjection } from "./Queues/QueueKind.js"
 import { RunKind } from "./Runs/RunKind.js"
+import { ScheduleKind, ScheduleProjection } from "./Schedules/ScheduleKind.js"
 import { RunProjection } from "./Runs/RunProjection.js"
 import { GateProjection } from "./Gates/GateProjection.js"
 import { StateProjection } from "./State/StateProjection.js"
@@ -15,7 +16,8 @@ import { UsageProjection } from "./Usage/UsageProjection.js"
 /** Every stream kind and its inline projections: a feature with a new aggregate adds it here. */
 export const AggregatesLive = Layer.succeed(Aggregates, [
   registered(RunKind, [RunProjection, StepProjection, StateProjection, UsageProjection, GateProjection, EdgeProjection, RecoveryProjection, DeliveryProjection]),
-  registered(QueueKind, [QueueProjection])
+  registered(QueueKind, [QueueProjection]),
+  registered(ScheduleKind, [ScheduleProjection])
 ])
 
 export const ProjectionRebuilderLive = ProjectionRebuilder.Default.pipe(Layer.provide(AggregatesLive))

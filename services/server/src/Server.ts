@@ -44,6 +44,10 @@ import { GateTokens } from "./Gates/GateTokens.js"
 import { QueueCommands } from "./Queues/QueueCommands.js"
 import { QueueQueries } from "./Queues/QueueQueries.js"
 import { QueuesHttp } from "./Queues/QueuesHttp.js"
+import { ScheduleCommands } from "./Schedules/ScheduleCommands.js"
+import { ScheduleQueries } from "./Schedules/ScheduleQueries.js"
+import { SchedulerLive } from "./Schedules/Scheduler.js"
+import { SchedulesHttp } from "./Schedules/SchedulesHttp.js"
 
 /**
  * find-my-way refuses a path parameter longer than 100 characters as a route miss, below the
@@ -52,7 +56,7 @@ import { QueuesHttp } from "./Queues/QueuesHttp.js"
 const MAX_PATH_PARAM_LENGTH = 1_000
 
 const ApiLive = HttpApiBuilder.api(TidebaseApi).pipe(
-  Layer.provide([HealthHttp, RunsHttp, StepsHttp, StateHttp, UsageHttp, GatesHttp, ChildrenHttp, QueuesHttp, EventsHttp])
+  Layer.provide([HealthHttp, RunsHttp, StepsHttp, StateHttp, UsageHttp, GatesHttp, ChildrenHttp, QueuesHttp, SchedulesHttp, EventsHttp])
 )
 
 /** The command path: one cache, one loader and one event store shared by every feature's commands. */
@@ -64,7 +68,8 @@ const CommandsLive = Layer.mergeAll(
   UsageCommands.DefaultWithoutDependencies,
   GateCommands.DefaultWithoutDependencies,
   ChildCommands.DefaultWithoutDependencies,
-  QueueCommands.DefaultWithoutDependencies
+  QueueCommands.DefaultWithoutDependencies,
+  ScheduleCommands.DefaultWithoutDependencies
 ).pipe(
   Layer.provideMerge(GateTokens.Default),
   Layer.provideMerge(RunCommandRunner.DefaultWithoutDependencies),
@@ -73,11 +78,12 @@ const CommandsLive = Layer.mergeAll(
   Layer.provide(AggregatesLive)
 )
 
-/** The fibers that act on time and on the outbox: the reconciler, and the dispatcher unless turned off. */
-const BackgroundLive = (config: ServerConfig, queueBackoff: Backoff) =>
-  config.dispatch
+/** The fibers that act on time and on the outbox: the reconciler, the scheduler, and the dispatcher unless turned off. */
+const BackgroundLive = (config: ServerConfig, queueBackoff: Backoff) => {
+  const timed = Layer.merge(ReconcilerLive(config.reconcileMs, queueBackoff), SchedulerLive(config.reconcileMs))
+  return config.dispatch
     ? Layer.merge(
-      ReconcilerLive(config.reconcileMs, queueBackoff),
+      timed,
       DispatcherLive({
         secret: Option.map(config.webhookSecret, Redacted.value),
         publicUrl: Option.getOrElse(config.publicUrl, () => `http://${config.host}:${config.port}`).replace(/\/+$/, ""),
@@ -87,7 +93,8 @@ const BackgroundLive = (config: ServerConfig, queueBackoff: Backoff) =>
         denyPrivate: config.webhookDenyPrivate
       })
     )
-    : ReconcilerLive(config.reconcileMs, queueBackoff)
+    : timed
+}
 
 /** Node's server, with the checkpoint routes in front of the platform's handler unless turned off. */
 const NodeServerLive = (config: ServerConfig) =>
@@ -122,6 +129,7 @@ export const HttpServerLive = (config: ServerConfig) => {
       StateQueries.Default,
       GateQueries.Default,
       QueueQueries.Default,
+      ScheduleQueries.Default,
       settings
     ]),
     Layer.provide(HttpRouter.setRouterConfig({ maxParamLength: MAX_PATH_PARAM_LENGTH })),

@@ -19,6 +19,7 @@ export const RACE_CONSTRAINTS: ReadonlySet<string> = new Set([
   // Two enqueues of one (queue, dedupeKey): the loser decides again and finds the winner's run.
   "runs_queue_dedupe_active",
   "queues_pkey",
+  "schedules_pkey",
   // A stalled run's call has an id of its own making (run and lease epoch): two reconcilers race on it.
   "recovery_attempts_pkey"
 ])
