@@ -1,10 +1,12 @@
 import type { HttpClient } from "@effect/platform"
-import type { Gate, RecoveryAttempt, Run, RunDetail, Step } from "@tidebase/api"
+import type { Gate, QueueConfig, QueueSummary, RecoveryAttempt, Run, RunDetail, ScheduleModel, Step } from "@tidebase/api"
 import { newRunId } from "@tidebase/domain"
 import { Context, Duration, Effect, Layer, Option, Redacted } from "effect"
 import type { ConfigError } from "effect"
 import { NoRecoveryWebhookError, RunAlreadyCompletedError } from "./Errors.js"
 import type { RunNotFoundError, TidebaseRequestError, WorkflowError } from "./Errors.js"
+import { claim, configureQueue, deleteSchedule, enqueue, listQueues, listSchedules, setSchedule } from "./Queues.js"
+import type { ClaimOptions, Enqueued, EnqueueOptions, QueueSettings, ScheduleOptions } from "./Queues.js"
 import { request } from "./Request.js"
 import { resolveGate } from "./ResolveGate.js"
 import type { ResolveGateError, ResolveGateOptions } from "./ResolveGate.js"
@@ -78,6 +80,25 @@ export interface TidebaseService {
     /** Decides a gate, exactly once: a second decision, a wrong token or an unknown gate is `GateResolveRefusedError`. */
     readonly resolve: (runId: string, gateId: string, options: ResolveGateOptions) => Effect.Effect<Gate, ResolveGateError>
   }
+  /** Writes a durable queued run of `workflowName`; a worker (`Worker`, `tide.work`) claims and runs it. */
+  readonly enqueue: (workflowName: string, options?: EnqueueOptions) => Effect.Effect<Enqueued, TidebaseRequestError>
+  readonly queues: {
+    /** Claims ready runs, leased to `leaseOwner`; `waitMs` long-polls when none is ready. */
+    readonly claim: (
+      queues: ReadonlyArray<string>,
+      options?: ClaimOptions
+    ) => Effect.Effect<{ readonly runs: ReadonlyArray<Run>; readonly leaseOwner: string }, TidebaseRequestError>
+    readonly list: () => Effect.Effect<ReadonlyArray<QueueSummary>, TidebaseRequestError>
+    /** Changes a queue's concurrency cap, rate limit or push URL (null clears one; absent keeps it). */
+    readonly configure: (queue: string, settings: QueueSettings) => Effect.Effect<QueueConfig, TidebaseRequestError>
+  }
+  readonly schedules: {
+    /** Creates or changes the schedule `name`: each fire time enqueues one run of its workflow. */
+    readonly set: (name: string, options: ScheduleOptions) => Effect.Effect<ScheduleModel, TidebaseRequestError>
+    readonly list: () => Effect.Effect<ReadonlyArray<ScheduleModel>, TidebaseRequestError>
+    /** False when there was no such schedule. */
+    readonly delete: (name: string) => Effect.Effect<boolean, TidebaseRequestError>
+  }
   readonly steps: {
     /** A person's decision on a step parked in manual_review (or failed_retryable): retry, complete with `output`, or fail the run. */
     readonly resolve: (
@@ -119,6 +140,17 @@ const make = (workerId: string | undefined = undefined) => Effect.map(TidebaseCl
   },
   gates: {
     resolve: (runId, gateId, options) => resolveGate(client, runId, gateId, options)
+  },
+  enqueue: (workflowName, options) => enqueue(client, workflowName, options),
+  queues: {
+    claim: (queues, options) => claim(client, queues, options),
+    list: () => listQueues(client),
+    configure: (queue, settings) => configureQueue(client, queue, settings)
+  },
+  schedules: {
+    set: (name, options) => setSchedule(client, name, options),
+    list: () => listSchedules(client),
+    delete: (name) => deleteSchedule(client, name)
   },
   steps: {
     resolve: (runId, stepId, options) => resolveStep(client, runId, stepId, options)

@@ -1,6 +1,6 @@
-import type { Gate, RecoveryAttempt, Run, RunDetail, Step } from "@tidebase/api"
-import { CurrentRun, Tidebase as EffectTidebase } from "@tidebase/effect"
-import type { BudgetInput, CancelRunOptions, ListRunsFilter, ResolveGateOptions, ResolveStepOptions } from "@tidebase/effect"
+import type { Gate, QueueConfig, QueueSummary, RecoveryAttempt, Run, RunDetail, ScheduleModel, Step } from "@tidebase/api"
+import { CurrentRun, Tidebase as EffectTidebase, Worker } from "@tidebase/effect"
+import type { BudgetInput, CancelRunOptions, Enqueued, EnqueueOptions, ListRunsFilter, QueueSettings, ResolveGateOptions, ResolveStepOptions, ScheduleOptions } from "@tidebase/effect"
 import { Cause, Effect, Exit, ManagedRuntime } from "effect"
 import type { ConfigError } from "effect"
 import type { RunOptions, TidebaseOptions } from "./Options.js"
@@ -13,6 +13,18 @@ import { makeWorkflowRun, outsideSteps } from "./WorkflowRun.js"
 import type { WorkflowRun } from "./WorkflowRun.js"
 
 export type WorkflowFn<I = any, A = unknown, S = any> = (run: WorkflowRun<I, S>, input: I) => A | PromiseLike<A>
+
+export interface WorkOptions extends Omit<Worker.WorkerOptions, "onError" | "shutdownGrace"> {
+  /** Aborting it stops the worker gracefully; without one it works until the process ends. */
+  readonly signal?: AbortSignal
+  /** Told of each run that failed (default: logged to stderr). */
+  readonly onError?: (error: unknown, run: Run) => void
+  /** How long runs in progress may take to finish once `signal` aborts (default 30 s). */
+  readonly shutdownGraceMs?: number
+}
+
+const defaultOnError = (cause: Cause.Cause<unknown>, run: Run) =>
+  console.error(`tidebase: run ${run.id} (${run.workflowName}) failed`, Cause.squash(cause))
 
 const env = (name: string): string | undefined => globalThis.process?.env?.[name] || undefined
 
@@ -50,8 +62,12 @@ export class Tidebase {
   run<I = any, A = unknown, S = any>(name: string, options: RunOptions<I, S> = {}, fn?: WorkflowFn<I, A, S>): Promise<A> {
     const workflow = fn ?? this.#workflows.get(name)
     if (workflow === undefined) return Promise.reject(new Error(`no workflow registered as ${name}`))
+    return this.#exec(this.#runEffect(name, options, workflow))
+  }
+
+  #runEffect<I, A, S>(name: string, options: RunOptions<I, S>, workflow: WorkflowFn<I, A, S>) {
     const { stateSchema, ...runOptions } = options
-    return this.#exec(Effect.flatMap(EffectTidebase, (tide) =>
+    return Effect.flatMap(EffectTidebase, (tide) =>
       tide.run(name, runOptions, (input: I) =>
         Effect.flatMap(CurrentRun, (context) =>
           Effect.tryPromise({
@@ -59,7 +75,7 @@ export class Tidebase {
             try: (signal): Promise<A> =>
               outsideSteps(async () => await workflow(makeWorkflowRun<I, S>(context, stateSchema, this.#runChildHere, signal), input)),
             catch: (error) => error
-          })))))
+          }))))
   }
 
   /** A child whose workflow is registered here runs here, resumed by its run id like any run. */
@@ -117,6 +133,53 @@ export class Tidebase {
      */
     resolve: (runId: string, stepId: string, options: ResolveStepOptions): Promise<{ readonly step: Step; readonly run: Run }> =>
       this.#exec(Effect.flatMap(EffectTidebase, (tide) => tide.steps.resolve(runId, stepId, options)))
+  }
+
+  /** Writes a durable queued run of `name` (queue `default` unless `options.queue`); a worker (`tide.work`) runs it. */
+  enqueue(name: string, options: EnqueueOptions = {}): Promise<Enqueued> {
+    return this.#exec(Effect.flatMap(EffectTidebase, (tide) => tide.enqueue(name, options)))
+  }
+
+  /**
+   * Claims runs of the registered workflows from `queues` and runs them, `concurrency` at a time,
+   * until `signal` aborts: it then stops claiming, lets runs in progress finish (up to
+   * `shutdownGraceMs`) and resolves. A run of a workflow not registered here is failed (and so
+   * requeued for a worker that has it).
+   */
+  work(options: WorkOptions = {}): Promise<void> {
+    const { onError, shutdownGraceMs, signal, ...rest } = options
+    const others = Worker.forWorkflows({})
+    const execute: Worker.Execute<EffectTidebase> = (run, leaseOwner) => {
+      const workflow = this.#workflows.get(run.workflowName)
+      return workflow === undefined ? others(run, leaseOwner) : this.#runEffect(run.workflowName, { runId: run.id, workerId: leaseOwner }, workflow)
+    }
+    const worker = Worker.make(execute, {
+      ...rest,
+      ...(shutdownGraceMs === undefined ? {} : { shutdownGrace: shutdownGraceMs }),
+      onError: (cause, run) => Effect.sync(() => onError === undefined ? defaultOnError(cause, run) : onError(Cause.squash(cause), run))
+    })
+    return this.#runtime.runPromiseExit(Effect.scoped(Effect.zipRight(worker, Effect.never)), signal === undefined ? {} : { signal }).then(
+      (exit) => {
+        if (Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause)) throw Cause.squash(exit.cause)
+      }
+    )
+  }
+
+  readonly queues = {
+    /** Every queue with runs or settings: its runs counted by status, and its settings. */
+    list: (): Promise<ReadonlyArray<QueueSummary>> => this.#exec(Effect.flatMap(EffectTidebase, (tide) => tide.queues.list())),
+    /** Sets a queue's concurrency cap, rate limit (per minute) or push URL; null clears one, absent keeps it. */
+    configure: (queue: string, settings: QueueSettings): Promise<QueueConfig> =>
+      this.#exec(Effect.flatMap(EffectTidebase, (tide) => tide.queues.configure(queue, settings)))
+  }
+
+  readonly schedules = {
+    /** Creates or changes the schedule `name`: each cron fire time enqueues one run of its workflow. */
+    set: (name: string, options: ScheduleOptions): Promise<ScheduleModel> =>
+      this.#exec(Effect.flatMap(EffectTidebase, (tide) => tide.schedules.set(name, options))),
+    list: (): Promise<ReadonlyArray<ScheduleModel>> => this.#exec(Effect.flatMap(EffectTidebase, (tide) => tide.schedules.list())),
+    /** False when there was no such schedule. */
+    delete: (name: string): Promise<boolean> => this.#exec(Effect.flatMap(EffectTidebase, (tide) => tide.schedules.delete(name)))
   }
 
   /** A `(Request) => Promise<Response>` handler for recovery (`run.resume`) and push (`run.invoke`) webhooks. */

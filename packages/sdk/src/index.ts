@@ -2,6 +2,9 @@ export type {
   Budget,
   Checkpoint,
   Gate,
+  QueueConfig,
+  QueueSummary,
+  ScheduleModel as Schedule,
   Run,
   RunDetail,
   State,
@@ -38,6 +41,10 @@ export type {
   ChildOptions,
   ChildSpec,
   CancelRunOptions,
+  Enqueued,
+  EnqueueOptions,
+  QueueSettings,
+  ScheduleOptions,
   GateDecided,
   GateState,
   GateOptions,
@@ -57,7 +64,7 @@ export type { RunOptions, StepOptions, TidebaseOptions } from "./Options.js"
 export { Tidebase } from "./Tidebase.js"
 export { SessionClosedError } from "./Session.js"
 export type { AttachOptions, AttachTarget, Session } from "./Session.js"
-export type { WorkflowFn } from "./Tidebase.js"
+export type { WorkflowFn, WorkOptions } from "./Tidebase.js"
 export type { WebhookOptions } from "./Webhook.js"
 export { signWebhookBody, verifyWebhookSignature } from "./WebhookSignature.js"
 export type { StepContext, StepFn, WorkflowRun, WorkflowState } from "./WorkflowRun.js"

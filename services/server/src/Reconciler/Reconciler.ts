@@ -70,10 +70,11 @@ export const ReconcilerLive = (tickMs: number, queueBackoff: Domain.Backoff) =>
               and not exists (select 1 from recovery_attempts a where a.id = 'stall_' || r.id || '_' || r.attempt)`)
         },
         {
+          // A released lease (a worker interrupted mid-run) has no expiry: its run is as free as an expired one.
           name: "expired queue lease",
           due: query("tidebase_queue_leases_expired", `select r.id as "runId", r.id from run_read r
-            where r.status = 'running' and r.queue is not null and r.lease_expires_at <= now()
-            order by r.lease_expires_at limit $1`),
+            where r.status = 'running' and r.queue is not null and (r.lease_expires_at is null or r.lease_expires_at <= now())
+            order by r.lease_expires_at nulls first limit $1`),
           settle: ({ runId }) =>
             existing(runId, { fresh: true }, (state, now) =>
               Either.right(decided(Domain.decideQueueLeaseExpired(state, queueBackoff, now), () => undefined))),
