@@ -6,6 +6,7 @@ import { crashResumeSection } from "./crashResume.js"
 import { gateWakeSection } from "./gateWake.js"
 import { httpSection } from "./http.js"
 import { longRunSection } from "./longRun.js"
+import { queueSection } from "./queues.js"
 import { rawSection } from "./raw.js"
 import { figureTable, ratioTable } from "./report.js"
 import { sdkSection } from "./sdk.js"
@@ -13,7 +14,7 @@ import type { Figure, Section } from "./section.js"
 import { transportSection } from "./transport.js"
 
 /** In order: later sections may compare against earlier figures (the raw rates come first). */
-const allSections: ReadonlyArray<Section> = [rawSection, transportSection, httpSection, sdkSection, longRunSection, crashResumeSection, gateWakeSection, cancelStopSection]
+const allSections: ReadonlyArray<Section> = [rawSection, transportSection, httpSection, sdkSection, longRunSection, crashResumeSection, gateWakeSection, cancelStopSection, queueSection]
 
 /** `BENCH_ONLY=sdk,http` runs the sections whose names contain one of the words, after the raw rates they compare to. */
 const selected = (only: string | undefined) => {

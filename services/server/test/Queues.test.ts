@@ -28,7 +28,7 @@ const queueSummary = (api: Api, queue: string) =>
   Effect.map(api.get("/queues"), (r) => (r.body.queues as Array<{ name: string; running: number; queued: number }>).find((q) => q.name === queue))
 
 serverSuite("queues", (it) => {
-  it.effect("20 concurrent enqueues with one dedupeKey make one run; every caller is answered that run", () =>
+  it.effect("20 concurrent enqueues with one dedupeKey make one run, and 5 with one runId one run; every caller is answered that run", () =>
     Effect.gen(function*() {
       const api = http((yield* TestServer).url)
       const queue = queueName("dedupe")
@@ -41,6 +41,12 @@ serverSuite("queues", (it) => {
       expect(replies.filter((r) => !r.deduplicated)).toHaveLength(1)
       expect(replies[0]!.run).toMatchObject({ status: "queued", queue, dedupeKey: "report-42", input: { topic: "tides" } })
       expect(yield* eventTypes(api, [...ids][0]!)).toEqual(["run.created", "run.enqueued"])
+
+      const runId = `chosen-${queue}`
+      const chosen = yield* Effect.all(Array.from({ length: 5 }, () => enqueue(api, queue, { runId })), { concurrency: "unbounded" })
+      expect(chosen.map((r) => r.run.id)).toEqual(chosen.map(() => runId))
+      expect(chosen.filter((r) => !r.deduplicated)).toHaveLength(1)
+      expect(yield* eventTypes(api, runId)).toEqual(["run.created", "run.enqueued"])
     }))
 
   it.effect("a dedupeKey is free again once its run is over: a new enqueue makes a new run", () =>

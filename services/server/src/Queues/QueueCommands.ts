@@ -65,15 +65,17 @@ export class QueueCommands extends Effect.Service<QueueCommands>()("Tidebase/Que
      * enqueues of a key both find none; the unique index on active keys makes the second append
      * lose, and deciding again it finds the first.
      */
-    const enqueue = (cmd: Input<Domain.EnqueueRun>) =>
-      Effect.gen(function*() {
+    const enqueue = (cmd: Input<Domain.EnqueueRun>) => {
+      // A new id (the usual case) is appended without reading it first: if it exists, the append loses and the retry reads it.
+      let mayExist = false
+      return Effect.gen(function*() {
         const now = yield* Clock.currentTimeMillis
         if (cmd.dedupeKey !== null) {
           const active = yield* activeRunId(cmd.queue, cmd.dedupeKey)
           const run = active === undefined ? undefined : yield* wholeRun(active)
           if (run !== undefined) return { run, deduplicated: true }
         }
-        const before = (yield* loader.load(cmd.runId, { fullRun: true }))?.aggregate ?? Domain.emptyAggregate
+        const before = mayExist ? (yield* loader.load(cmd.runId, { fullRun: true }))?.aggregate ?? Domain.emptyAggregate : Domain.emptyAggregate
         if (before.run !== undefined) return { run: before.run, deduplicated: true }
         const events = withDeliveries(before, Domain.decideEnqueue(before, { ...cmd, now }), now)
         const after = fold(RunKind, events, before)
@@ -81,9 +83,11 @@ export class QueueCommands extends Effect.Service<QueueCommands>()("Tidebase/Que
         cache.evict(cmd.runId)
         return { run: after.run!, deduplicated: false }
       }).pipe(
+        Effect.tapError(() => Effect.sync(() => (mayExist = true))),
         Effect.retry({ while: (e) => e instanceof VersionConflict, schedule: RACE_RETRIES }),
         Effect.orDie
       )
+    }
 
     /**
      * How many runs each capped queue may hand out now. Claims on a capped queue hold its advisory
