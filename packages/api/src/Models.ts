@@ -1,6 +1,6 @@
 import { Schema } from "effect"
 import { Budget, ResumeContract, ResumeDecision, StateVersion as DomainStateVersion, StepResolution, StepStatus } from "@tidebase/domain"
-import { Gate as DomainGate, RecoveryAttempt, RunEdge, Usage } from "@tidebase/domain"
+import { Gate as DomainGate, QueueConfig as DomainQueueConfig, RecoveryAttempt, RunEdge, ScheduleSpec, Usage } from "@tidebase/domain"
 export { Budget, Usage } from "@tidebase/domain"
 
 /** A gate as API answers show it: with its resolve token (the API key is the boundary), unlike events. */
@@ -152,12 +152,7 @@ export const RunDetail = Schema.Struct({
 })
 export type RunDetail = typeof RunDetail.Type
 
-export const QueueConfig = Schema.Struct({
-  name: Schema.String,
-  concurrency: Schema.NullOr(Schema.Number),
-  ratePerMinute: Schema.NullOr(Schema.Number),
-  invokeUrl: Schema.NullOr(Schema.String)
-})
+export const QueueConfig = Schema.Struct(DomainQueueConfig.fields)
 export type QueueConfig = typeof QueueConfig.Type
 
 /** A queue's runs counted by status, with its settings. */
@@ -173,14 +168,7 @@ export const QueueSummary = Schema.Struct({
 export type QueueSummary = typeof QueueSummary.Type
 
 export const ScheduleModel = Schema.Struct({
-  name: Schema.String,
-  cron: Schema.String,
-  timezone: Schema.String,
-  workflowName: Schema.String,
-  input: Schema.Unknown,
-  queue: Schema.String,
-  maxAttempts: Schema.NullOr(Schema.Number),
-  enabled: Schema.Boolean,
+  ...ScheduleSpec.fields,
   nextRunAt: Schema.NullOr(Schema.String),
   lastEnqueuedAt: Schema.NullOr(Schema.String),
   createdAt: Schema.String,

@@ -35,26 +35,31 @@ export const BudgetPayload = Schema.Struct({
   maxTotalTokens: Schema.optional(Schema.NullOr(Count))
 })
 
-export const CreateRunPayload = orEmptyBody(Schema.Struct({
+/**
+ * What every way of making a run takes (create, child, enqueue). `runId` is ours: made by the
+ * server when absent; an id that exists already answers that run (a child's must be the edge's).
+ */
+const NewRunFields = {
   runId: Schema.optional(Id),
   input: Schema.optional(Schema.Unknown),
   metadata: Schema.optional(Schema.Unknown),
   recoveryWebhook: Schema.optional(Schema.NullOr(WebhookUrl)),
   channels: Schema.optional(Schema.Unknown),
+}
+
+/** A run still going this long after it is created is cancelled with reason `deadline`. */
+const DeadlineMs = Schema.optional(Schema.NullOr(Schema.Int.pipe(Schema.between(1, 366 * 24 * 60 * 60 * 1000))))
+
+export const CreateRunPayload = orEmptyBody(Schema.Struct({
+  ...NewRunFields,
   budget: Schema.optional(Schema.NullOr(BudgetPayload)),
-  /** A run still going this long after it is created is cancelled with reason `deadline`. */
-  deadlineMs: Schema.optional(Schema.NullOr(Schema.Int.pipe(Schema.between(1, 366 * 24 * 60 * 60 * 1000))))
+  deadlineMs: DeadlineMs
 }))
 
 export const CreateChildPayload = Schema.Struct({
   name: Name,
   workflowName: Name,
-  /** Ours: the child's run id (generated when absent); an id that is already another run is a 409. */
-  runId: Schema.optional(Id),
-  input: Schema.optional(Schema.Unknown),
-  metadata: Schema.optional(Schema.Unknown),
-  recoveryWebhook: Schema.optional(Schema.NullOr(WebhookUrl)),
-  channels: Schema.optional(Schema.Unknown),
+  ...NewRunFields,
   edgeType: Schema.optional(Schema.NullOr(Name)),
   edgeMetadata: Schema.optional(Schema.Unknown)
 })
@@ -301,12 +306,7 @@ const Millis = Schema.Int.pipe(Schema.between(0, 366 * 24 * 60 * 60 * 1000))
 
 export const EnqueuePayload = Schema.Struct({
   workflowName: Name,
-  /** Ours: the run's id (generated when absent); an id that exists already answers that run, `deduplicated`. */
-  runId: Schema.optional(Id),
-  input: Schema.optional(Schema.Unknown),
-  metadata: Schema.optional(Schema.Unknown),
-  recoveryWebhook: Schema.optional(Schema.NullOr(WebhookUrl)),
-  channels: Schema.optional(Schema.Unknown),
+  ...NewRunFields,
   dedupeKey: Schema.optional(Schema.NullOr(Name)),
   delayMs: Schema.optional(Schema.NullOr(Millis)),
   runAt: Schema.optional(Schema.NullOr(Schema.DateFromString.pipe(Schema.filter((d) => !Number.isNaN(d.getTime()), {
@@ -314,7 +314,7 @@ export const EnqueuePayload = Schema.Struct({
   })))),
   maxAttempts: Schema.optional(Schema.NullOr(Schema.Int.pipe(Schema.between(1, 1_000)))),
   priority: Schema.optional(Schema.NullOr(Schema.Int.pipe(Schema.between(-1_000_000, 1_000_000)))),
-  deadlineMs: Schema.optional(Schema.NullOr(Schema.Int.pipe(Schema.between(1, 366 * 24 * 60 * 60 * 1000))))
+  deadlineMs: DeadlineMs
 })
 
 export const ClaimPayload = Schema.Struct({

@@ -279,14 +279,20 @@ export const upcasts: Readonly<Record<string, RunEventType>> = { "run.begun": "r
 export const currentType = (type: string): string => upcasts[type] ?? type
 
 /** Events are stored as (type, payload): the tag is the `type` column, the rest is the JSON payload. */
-const encodeEvent = Schema.encodeSync(RunEvent)
-
-export const toStored = (event: RunEvent): { readonly type: RunEventType; readonly payload: Record<string, unknown> } => {
-  const { _tag, ...payload } = encodeEvent(event)
-  return { type: _tag, payload }
+export const storedCodec = <A extends { readonly _tag: string }, I extends { readonly _tag: string }>(schema: Schema.Schema<A, I>) => {
+  const encode = Schema.encodeSync(schema)
+  const decode = Schema.decodeUnknownSync(schema)
+  return {
+    toStored: (event: A): { readonly type: A["_tag"]; readonly payload: Record<string, unknown> } => {
+      const { _tag, ...payload } = encode(event)
+      return { type: _tag as A["_tag"], payload }
+    },
+    fromStored: (type: string, payload: unknown): A => decode({ ...(payload as object), _tag: type })
+  }
 }
 
-const decodeEvent = Schema.decodeUnknownSync(RunEvent)
+const runEventCodec = storedCodec(RunEvent)
 
-export const fromStored = (type: string, payload: unknown): RunEvent =>
-  decodeEvent({ ...(payload as object), _tag: currentType(type) })
+export const toStored: (event: RunEvent) => { readonly type: RunEventType; readonly payload: Record<string, unknown> } = runEventCodec.toStored
+
+export const fromStored = (type: string, payload: unknown): RunEvent => runEventCodec.fromStored(currentType(type), payload)

@@ -1,7 +1,7 @@
 import { Schema } from "effect"
 import { decideCreate } from "./Decide.js"
 import type { CreateRun } from "./Decide.js"
-import { RunClaimed, RunEnqueued } from "./Events.js"
+import { RunClaimed, RunEnqueued, storedCodec } from "./Events.js"
 import { DEFAULT_MAX_ATTEMPTS, queueFailure } from "./QueueRetry.js"
 import type { Backoff } from "./QueueRetry.js"
 import type { RunEvent } from "./Events.js"
@@ -131,13 +131,6 @@ export const decideConfigureQueue = (state: QueueAggregate, cmd: ConfigureQueue)
   return same ? [] : [new QueueConfigured({ config: next, at: iso(cmd.now) })]
 }
 
-const encodeQueueEvent = Schema.encodeSync(QueueEvent)
-const decodeQueueEvent = Schema.decodeUnknownSync(QueueEvent)
-
-export const queueEventToStored = (event: QueueEvent): { readonly type: string; readonly payload: Record<string, unknown> } => {
-  const { _tag, ...payload } = encodeQueueEvent(event)
-  return { type: _tag, payload }
-}
-
-export const queueEventFromStored = (type: string, payload: unknown): QueueEvent =>
-  decodeQueueEvent({ ...(payload as object), _tag: type })
+const queueEventCodec = storedCodec(QueueEvent)
+export const queueEventToStored = queueEventCodec.toStored
+export const queueEventFromStored = queueEventCodec.fromStored

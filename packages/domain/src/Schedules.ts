@@ -1,4 +1,5 @@
 import { Cron, Either, Schema } from "effect"
+import { storedCodec } from "./Events.js"
 import { sha256Hex } from "./Sha256.js"
 
 const iso = (ms: number) => new Date(ms).toISOString()
@@ -151,13 +152,6 @@ export const dueFire = (state: ScheduleAggregate, now: number): DueFire | undefi
   return { fireAt, skipped, nextRunAt: nextFire(cron, Math.max(now, fireAt)) }
 }
 
-const encodeScheduleEvent = Schema.encodeSync(ScheduleEvent)
-const decodeScheduleEvent = Schema.decodeUnknownSync(ScheduleEvent)
-
-export const scheduleEventToStored = (event: ScheduleEvent): { readonly type: string; readonly payload: Record<string, unknown> } => {
-  const { _tag, ...payload } = encodeScheduleEvent(event)
-  return { type: _tag, payload }
-}
-
-export const scheduleEventFromStored = (type: string, payload: unknown): ScheduleEvent =>
-  decodeScheduleEvent({ ...(payload as object), _tag: type })
+const scheduleEventCodec = storedCodec(ScheduleEvent)
+export const scheduleEventToStored = scheduleEventCodec.toStored
+export const scheduleEventFromStored = scheduleEventCodec.fromStored
