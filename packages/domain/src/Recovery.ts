@@ -39,6 +39,34 @@ export const recoveryFor = (run: RunState, id: string, reason: string, now: numb
     })
   ]
 
+/** The reason of a push queue's `run.invoke` call, recorded like a recovery call's. */
+export const INVOKE_REASON = "invoke"
+
+/**
+ * A push queue's call to run a run it just claimed for the app (`run.invoke` to the queue's
+ * `invokeUrl`): an outbound call like `run.resume`, through the same outbox, with the claim's
+ * lease owner, under which the app takes the run at once.
+ */
+export const invokeFor = (run: RunState, id: string, url: string, leaseOwner: string, now: number): RunEvent =>
+  new RecoveryStarted({
+    attempt: {
+      id,
+      runId: run.id,
+      url,
+      reason: INVOKE_REASON,
+      body: JSON.stringify({ type: "run.invoke", runId: run.id, workflowName: run.workflowName, reason: "queued", attempt: run.attempt, leaseOwner }),
+      status: "pending",
+      tries: 0,
+      nextAttemptAt: iso(now),
+      httpStatus: null,
+      responseBody: null,
+      error: null,
+      createdAt: iso(now),
+      updatedAt: iso(now)
+    },
+    at: iso(now)
+  })
+
 export interface RecoverRun {
   readonly runId: string
   readonly reason: string | null

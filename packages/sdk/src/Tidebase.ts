@@ -184,10 +184,10 @@ export class Tidebase {
 
   /** A `(Request) => Promise<Response>` handler for recovery (`run.resume`) and push (`run.invoke`) webhooks. */
   webhook(options: WebhookOptions = {}): (request: Request) => Promise<Response> {
-    return makeWebhookHandler(this.#webhookSecret, ({ runId, workflowName }) => {
+    return makeWebhookHandler(this.#webhookSecret, ({ leaseOwner, runId, workflowName }) => {
       const workflow = this.#workflows.get(workflowName)
       if (workflow === undefined) return undefined
-      return this.run(workflowName, { runId }, workflow).then(
+      return this.run(workflowName, leaseOwner === undefined ? { runId } : { runId, workerId: leaseOwner }, workflow).then(
         () => undefined,
         (error) => console.error(`tidebase: run ${runId} (${workflowName}) failed`, error)
       )

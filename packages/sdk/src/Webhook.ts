@@ -14,6 +14,8 @@ interface Invocation {
   readonly type: "run.resume" | "run.invoke"
   readonly runId: string
   readonly workflowName: string
+  /** A push delivery's claim: the run is leased to this owner, so the run is taken under it at once. */
+  readonly leaseOwner?: string
 }
 
 const reply = (status: number, body: unknown) =>
@@ -24,7 +26,12 @@ const parseInvocation = (bytes: Uint8Array): Invocation | "ignored" | undefined 
     const payload = JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>
     if (payload.type !== "run.resume" && payload.type !== "run.invoke") return "ignored"
     if (typeof payload.runId !== "string" || typeof payload.workflowName !== "string") return undefined
-    return { type: payload.type, runId: payload.runId, workflowName: payload.workflowName }
+    return {
+      type: payload.type,
+      runId: payload.runId,
+      workflowName: payload.workflowName,
+      ...(typeof payload.leaseOwner === "string" ? { leaseOwner: payload.leaseOwner } : {})
+    }
   } catch {
     return undefined
   }

@@ -1,8 +1,11 @@
 import { expect } from "@effect/vitest"
 import { Tidebase } from "@tidebase/sdk"
+import { Option, Redacted } from "effect"
+import { startHttpServer } from "../../../test/Proxy.js"
 import { serverSuite } from "../../../test/TestServer.js"
 import { withTide } from "./Harness.js"
 
+const SECRET = "push-secret"
 let made = 0
 const uniqueQueue = (label: string) => `${label}-${Date.now().toString(36)}-${++made}`
 
@@ -113,4 +116,48 @@ serverSuite("@tidebase/sdk queues", (it) => {
       expect(counts!.completed).toBeGreaterThanOrEqual(2)
       expect(inputs[0]).toEqual({ from: "cron" })
     }))
-}, { queueBackoffMs: 100 })
+
+  it.effect("a push queue sends each ready run once as a signed run.invoke; the app's tide.webhook() runs it to completion", () =>
+    withTide(async (tide, url) => {
+      const queue = uniqueQueue("push")
+      const app = new Tidebase({ url, webhookSecret: SECRET })
+      const executed: Array<number> = []
+      app.workflow("pushed", async (run, input: { n: number }) => run.step("work", () => (executed.push(input.n), input.n * 10)))
+      const handler = app.webhook()
+      const calls: Array<string> = []
+      // A plain node server in front of the fetch-style handler, as an app would mount it.
+      const receiver = await startHttpServer((request, response) => {
+        const chunks: Array<Buffer> = []
+        request.on("data", (chunk: Buffer) => chunks.push(chunk))
+        request.on("end", async () => {
+          const body = Buffer.concat(chunks)
+          calls.push(body.toString("utf8"))
+          const answer = await handler(new Request(`http://app.test${request.url}`, {
+            method: "POST",
+            headers: request.headers as Record<string, string>,
+            body
+          }))
+          response.writeHead(answer.status, { "content-type": "application/json" })
+          response.end(await answer.text())
+        })
+      })
+      try {
+        await tide.queues.configure(queue, { invokeUrl: `${receiver.url}/tidebase`, concurrency: 2 })
+        const runs = await Promise.all([1, 2, 3, 4, 5].map((n) => tide.enqueue("pushed", { queue, input: { n } })))
+        const details = await until(
+          () => Promise.all(runs.map(({ run }) => tide.runs.get(run.id))),
+          (all) => all.every((d) => d.run.status === "completed"),
+          15_000
+        )
+        expect(details.map((d) => d.run.result)).toEqual([10, 20, 30, 40, 50])
+        expect([...executed].sort()).toEqual([1, 2, 3, 4, 5])
+        const invoked = calls.map((c) => JSON.parse(c) as { type: string; runId: string; leaseOwner: string })
+        expect(invoked.every((c) => c.type === "run.invoke" && c.leaseOwner.startsWith("push_"))).toBe(true)
+        expect(invoked.map((c) => c.runId).sort()).toEqual(runs.map(({ run }) => run.id).sort())
+        expect(details.every((d) => d.recoveryAttempts.length === 1 && (d.recoveryAttempts[0] as { readonly reason?: string }).reason === "invoke")).toBe(true)
+      } finally {
+        await receiver.close()
+        await app.close()
+      }
+    }))
+}, { queueBackoffMs: 100, webhookSecret: Option.some(Redacted.make(SECRET)), webhookRetryMs: 100, reconcileMs: 200 })

@@ -42,6 +42,7 @@ import { DispatcherLive } from "./Outbox/Dispatcher.js"
 import { ReconcilerLive } from "./Reconciler/Reconciler.js"
 import { GateTokens } from "./Gates/GateTokens.js"
 import { QueueCommands } from "./Queues/QueueCommands.js"
+import { PusherLive } from "./Queues/Pusher.js"
 import { QueueQueries } from "./Queues/QueueQueries.js"
 import { QueuesHttp } from "./Queues/QueuesHttp.js"
 import { ScheduleCommands } from "./Schedules/ScheduleCommands.js"
@@ -78,12 +79,12 @@ const CommandsLive = Layer.mergeAll(
   Layer.provide(AggregatesLive)
 )
 
-/** The fibers that act on time and on the outbox: the reconciler, the scheduler, and the dispatcher unless turned off. */
+/** The fibers that act on time and on the outbox: the reconciler, the scheduler, and (unless turned off) push dispatch and the dispatcher. */
 const BackgroundLive = (config: ServerConfig, queueBackoff: Backoff) => {
   const timed = Layer.merge(ReconcilerLive(config.reconcileMs, queueBackoff), SchedulerLive(config.reconcileMs))
   return config.dispatch
     ? Layer.merge(
-      timed,
+      Layer.merge(timed, PusherLive(config.reconcileMs, config.runLeaseMs)),
       DispatcherLive({
         secret: Option.map(config.webhookSecret, Redacted.value),
         publicUrl: Option.getOrElse(config.publicUrl, () => `http://${config.host}:${config.port}`).replace(/\/+$/, ""),

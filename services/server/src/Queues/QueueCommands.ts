@@ -21,6 +21,8 @@ export interface Claim {
   readonly leaseMs: number
   readonly limit: number
   readonly waitMs: number
+  /** A push queue's claim: each run it takes also owes this URL a `run.invoke` call, in the same append. */
+  readonly invokeUrl?: string | undefined
 }
 
 /** What one claim transaction handed out, and when a queue held back by its rate limit has a slot again. */
@@ -156,8 +158,12 @@ export class QueueCommands extends Effect.Service<QueueCommands>()("Tidebase/Que
           for (const runId of taken) {
             const before = (yield* loader.load(runId, { fullRun: true }, query))?.aggregate
             if (before === undefined) continue
-            const events = withDeliveries(before, Domain.decideClaim(before, { ...cmd, now }), now)
-            if (events.length === 0) continue
+            const claimed = Domain.decideClaim(before, { ...cmd, now })
+            if (claimed.length === 0) continue
+            const calls = cmd.invokeUrl === undefined
+              ? []
+              : [Domain.invokeFor(fold(RunKind, claimed, before).run!, Domain.newRecoveryId(), cmd.invokeUrl, cmd.leaseOwner, now)]
+            const events = withDeliveries(before, [...claimed, ...calls], now)
             changes.push({ kind: RunKind, streamId: runId, expectedVersion: before.version, events, before, after: fold(RunKind, events, before) })
           }
           const { committed, write } = store.appendIn(query, changes)
