@@ -39,7 +39,7 @@ const until = (done: () => boolean, timeoutMs = 10_000) =>
     while (!done() && Date.now() < deadline) yield* Effect.sleep("50 millis")
   })
 
-it.scopedLive("a gate's channel gets gate.created once, with a resolveUrl and resolveToken that resolve the gate, signed with the channel's secret; the token is in no event", () =>
+it.scopedLive("a gate's channel gets gate.created once, with a resolveUrl and resolveToken that resolve the gate, signed with the channel's secret; the token is in no event, and the run lists the gate's channels without the secret", () =>
   Effect.gen(function*() {
     const hook = yield* receiver
     const api = http(yield* serverUrl)
@@ -71,6 +71,11 @@ it.scopedLive("a gate's channel gets gate.created once, with a resolveUrl and re
     const detail = (yield* api.get(`/runs/${runId}`)).body
     expect(JSON.stringify(detail.events)).not.toContain(begun.gate.resolveToken)
     expect(detail.channelDeliveries).toMatchObject([{ eventType: "gate.created", status: "delivered", httpStatus: 204, source: "gate" }])
+    // Every channel given is listed with where it came from; a channel's secret never leaves the server.
+    expect(detail.channels).toEqual([
+      { source: "gate", gateId: begun.gate.id, index: 0, channel: { type: "webhook", url: hook.url, events: ["gate.created"] } },
+      { source: "gate", gateId: begun.gate.id, index: 1, channel: { type: "slack", channel: "#ops" } }
+    ])
   }))
 
 it.scopedLive("a run's channel with an events list gets only those types; one without gets every event of the run", () =>
@@ -91,4 +96,8 @@ it.scopedLive("a run's channel with an events list gets only those types; one wi
     expect(ends).toEqual(["run.completed"])
     expect(hook.calls).toHaveLength(6)
     expect(detail.channelDeliveries.every((d: { status: string }) => d.status === "delivered")).toBe(true)
+    expect(detail.channels).toEqual([
+      { source: "run", gateId: null, index: 0, channel: { url: everything } },
+      { source: "run", gateId: null, index: 1, channel: { url: `${hook.url}/ends`, events: ["run.completed", "run.failed"] } }
+    ])
   }))

@@ -6,7 +6,16 @@ import { deliveryJson, edgeJson, eventJson, gateJson, recoveryJson, iso, jsonArr
 /** A read answered as JSON text built by Postgres: no row is decoded or re-encoded on the way. */
 export type JsonText = string
 
-const EMPTY_SECTIONS = ["channels"]
+/** The channels given on a run or a gate (`source`), each as given but its secret, with where it came from. */
+const channelsOf = (source: string, table: string, gateId: string, where: string) =>
+  `select '${source}' as source, ${gateId} as "gateId", t.ord - 1 as index, t.channel - 'secret' as channel, x.created_at
+    from ${table} x, jsonb_array_elements(case when jsonb_typeof(x.channels) = 'array' then x.channels else '[]'::jsonb end)
+      with ordinality as t(channel, ord)
+    where ${where}`
+
+const CHANNELS = `(select coalesce(json_agg(json_build_object('source', c.source, 'gateId', c."gateId", 'index', c.index, 'channel', c.channel)
+    order by c.source desc, c.created_at, c."gateId", c.index), '[]'::json)
+  from (${channelsOf("run", "runs", "null::text", "x.id = $1")} union all ${channelsOf("gate", "gates", "x.id", "x.run_id = $1")}) c)`
 
 const DETAIL = `select json_build_object(
     'run', ${runJson("r")},
@@ -25,7 +34,7 @@ const DETAIL = `select json_build_object(
     "(select c.* from run_edges e join run_read c on c.id = e.child_run_id where e.parent_run_id = $1 order by e.created_at, e.id) c"
   )
 },
-    ${EMPTY_SECTIONS.map((name) => `'${name}', '[]'::json`).join(",\n    ")},
+    'channels', ${CHANNELS},
     'events', ${jsonArray(eventJson("e"), "(select * from events where category = 'run' and stream_id = $1 order by seq) e")}
   )::text as body
   from run_read r where r.id = $1`
