@@ -2,6 +2,7 @@ import { expect, layer } from "@effect/vitest"
 import { SqlClient } from "@effect/sql"
 import { Effect, Layer } from "effect"
 import { ProjectionRebuilder, ProjectionRebuilderLive } from "@tidebase/server"
+import { startHttpServer } from "../../../test/Proxy.js"
 import { onScratchDatabase } from "../../../test/ScratchDatabase.js"
 import { http, TestServer, TestServerLive } from "../../../test/TestServer.js"
 
@@ -61,4 +62,48 @@ layer(ScratchLive, { excludeTestServices: true })("read models are disposable", 
       expect(other.body.leaseOwner).toBe("old-worker")
       expect(yield* rebuilder.verify).toEqual([])
     }))
+
+  it.effect("a rebuild resends nothing: a delivered recovery call stays delivered and is never sent again, and the outbox keeps working after it", () =>
+    Effect.gen(function*() {
+      const api = http((yield* TestServer).url)
+      const rebuilder = yield* ProjectionRebuilder
+      const received: Array<string> = []
+      const hook = yield* Effect.acquireRelease(
+        Effect.promise(() =>
+          startHttpServer((request, response) => {
+            const chunks: Array<Buffer> = []
+            request.on("data", (chunk: Buffer) => chunks.push(chunk))
+            request.on("end", () => {
+              received.push((JSON.parse(Buffer.concat(chunks).toString("utf8")) as { runId: string }).runId)
+              response.writeHead(200).end()
+            })
+          })
+        ),
+        (server) => Effect.promise(() => server.close())
+      )
+      const failedRun = Effect.gen(function*() {
+        const runId = (yield* api.post("/runs/rebuilt-outbox", { recoveryWebhook: hook.url })).body.run.id as string
+        const { leaseOwner } = (yield* api.post(`/runs/${runId}/begin`, {})).body
+        yield* api.post(`/runs/${runId}/fail`, { error: "boom", leaseOwner })
+        return runId
+      })
+      const delivered = (runId: string) =>
+        Effect.gen(function*() {
+          for (let i = 0; i < 200; i++) {
+            const attempts = (yield* api.get(`/runs/${runId}`)).body.recoveryAttempts as Array<{ status: string }>
+            if (attempts[0]?.status === "delivered") return true
+            yield* Effect.sleep("25 millis")
+          }
+          return false
+        })
+      const first = yield* failedRun
+      expect(yield* delivered(first)).toBe(true)
+      yield* rebuilder.rebuild
+      expect(yield* rebuilder.verify).toEqual([])
+      const second = yield* failedRun
+      expect(yield* delivered(second)).toBe(true)
+      yield* Effect.sleep("500 millis")
+      expect(received).toEqual([first, second])
+      expect((yield* api.get(`/runs/${first}`)).body.recoveryAttempts).toMatchObject([{ status: "delivered", tries: 1 }])
+    }).pipe(Effect.scoped))
 })
