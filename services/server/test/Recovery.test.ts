@@ -201,3 +201,27 @@ it.scopedLive("with TIDEBASE_WEBHOOK_DENY_PRIVATE a loopback webhook is never ca
     yield* Effect.sleep("500 millis")
     expect(hook.calls).toHaveLength(0)
   }))
+
+it.scopedLive("a webhook receiver that takes 5 s to answer holds up no other run: writes and failures of other runs go on meanwhile", () =>
+  Effect.gen(function*() {
+    const slow = yield* Effect.acquireRelease(
+      Effect.promise(() => startHttpServer((_request, response) => void setTimeout(() => response.writeHead(200).end(), 5_000))),
+      (server) => Effect.promise(() => server.close())
+    )
+    const api = http(yield* serverUrl({ webhookTimeoutMs: 10_000 }))
+    const stuck = yield* Effect.all(Array.from({ length: 5 }, () => failedRun(api, slow.url)), { concurrency: "unbounded" })
+    yield* Effect.sleep("200 millis")
+    // The calls are in flight now; the dispatcher holds no run's lock while it waits on them.
+    const started = Date.now()
+    const other = (yield* api.post("/runs/unaffected", {})).body.run.id
+    const { leaseOwner } = (yield* api.post(`/runs/${other}/begin`, {})).body
+    for (let i = 0; i < 10; i++) {
+      const step = yield* api.post(`/runs/${other}/steps/checkpoint`, { name: `s${i}`, inputHash: "h", output: i, leaseOwner })
+      expect(step.body.action).toBe("recorded")
+    }
+    const alsoFailing = yield* failedRun(api, slow.url)
+    yield* api.post(`/runs/${stuck[0]}/cancel`, { reason: "meanwhile" })
+    expect(Date.now() - started).toBeLessThan(2_000)
+    expect((yield* detail(api, alsoFailing)).run.status).toBe("failed")
+    expect((yield* detail(api, stuck[0]!)).recoveryAttempts[0].status).toBe("pending")
+  }), 20_000)
