@@ -27,7 +27,9 @@ serverSuite("@tidebase/effect worker", (it) => it.layer(TidebaseTest)((it) => {
       const double = (input: { n: number }) =>
         Workflow.step("double", Effect.gen(function*() {
           most = Math.max(most, ++running)
-          yield* Effect.sleep("30 millis")
+          // Each run waits (a while) for a second one to be running: a worker of concurrency 2 gets there, however loaded the machine.
+          for (let waited = 0; running < 2 && waited < 1_000; waited += 5) yield* Effect.sleep("5 millis")
+          yield* Effect.sleep("10 millis")
           running--
           return input.n * 2
         }))
