@@ -101,9 +101,7 @@ export const queueSection: Section = {
     const enqueue = await measureThroughput(
       ENQUEUE_CLIENTS,
       async () => undefined,
-      async () => {
-        await client.post(`/queues/${queue}/enqueue`, { workflowName: "bench-enqueue", input: { ok: true } })
-      },
+      enqueueOne,
       context.measure
     )
     client.close()

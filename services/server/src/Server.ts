@@ -43,6 +43,7 @@ import { ReconcilerLive } from "./Reconciler/Reconciler.js"
 import { GateTokens } from "./Gates/GateTokens.js"
 import { QueueCommands } from "./Queues/QueueCommands.js"
 import { PusherLive } from "./Queues/Pusher.js"
+import { QueueHandlers } from "./Queues/QueueHandlers.js"
 import { QueueQueries } from "./Queues/QueueQueries.js"
 import { QueuesHttp } from "./Queues/QueuesHttp.js"
 import { ScheduleCommands } from "./Schedules/ScheduleCommands.js"
@@ -121,7 +122,7 @@ export const HttpServerLive = (config: ServerConfig) => {
     Layer.provideMerge(NodeServerLive(config)),
     Layer.provide(WireFailuresMiddleware),
     Layer.provide(ApiLive),
-    Layer.provide(StepHandlers.Default.pipe(Layer.provide([CommandsLive, settings]))),
+    Layer.provide(Layer.merge(StepHandlers.Default, QueueHandlers.Default).pipe(Layer.provide([CommandsLive, settings]))),
     Layer.provide([
       AuthorizationLive(apiKeyValue(config)),
       CommandsLive,

@@ -69,7 +69,11 @@ const script = (runId: string): ReadonlyArray<Call> => [
   { path: `/runs/bad%20id/steps/begin`, body: json({ name: "a", inputHash: "h" }) },
   { path: `/runs/${runId}/steps/begin`, body: json({ name: "a", inputHash: "h" }), headers: { authorization: "Bearer wrong" } },
   { path: `/runs/${runId}/steps/begin`, body: json({ name: "a", inputHash: "h" }), headers: { authorization: "" } },
-  { method: "PUT", path: `/runs/${runId}/steps/begin`, body: json({ name: "a", inputHash: "h" }) }
+  { method: "PUT", path: `/runs/${runId}/steps/begin`, body: json({ name: "a", inputHash: "h" }) },
+  { path: `/queues/q-${runId}/enqueue`, body: json({ workflowName: "job", input: { a: 1 }, dedupeKey: "k", priority: 2, delayMs: 1_000 }) },
+  { path: `/queues/q-${runId}/enqueue`, body: json({ workflowName: "job", dedupeKey: "k" }) },
+  { path: `/queues/q-${runId}/enqueue`, body: json({ workflowName: "job", runAt: "nope" }) },
+  { path: `/queues/q-${runId}/enqueue`, body: json({}) }
 ]
 
 const play = (base: string, runId: string) =>
@@ -106,13 +110,14 @@ const serverUrl = (leanRoutes: boolean) =>
     Effect.map((context) => Context.get(context, TestServer).url)
   )
 
-it.scopedLive("the lean checkpoint routes answer every request (success, conflict, bad input, auth) exactly as the HttpApi routes do", () =>
+it.scopedLive("the lean checkpoint and enqueue routes answer every request (success, conflict, bad input, auth) exactly as the HttpApi routes do", () =>
   Effect.gen(function*() {
     const viaApi = yield* play(yield* serverUrl(false), `lean-parity-api-${Date.now()}`)
     const viaLean = yield* play(yield* serverUrl(true), `lean-parity-lean-${Date.now()}`)
     expect(viaLean).toEqual(viaApi)
     // The script reaches what it means to: successes, a conflict, a 404, 400s, a 415 and 401s.
     expect(viaApi.map((a) => (a as Answer).status)).toEqual([
-      200, 200, 200, 200, 200, 200, 200, 200, 409, 409, 409, 404, 400, 400, 400, 400, 400, 415, 400, 400, 401, 401, 404
+      200, 200, 200, 200, 200, 200, 200, 200, 409, 409, 409, 404, 400, 400, 400, 400, 400, 415, 400, 400, 401, 401, 404,
+      200, 200, 400, 400
     ])
   }))

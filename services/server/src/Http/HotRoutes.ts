@@ -1,5 +1,6 @@
-import { StepsGroup } from "@tidebase/api"
+import { QueuesGroup, StepsGroup } from "@tidebase/api"
 import { Effect, Option } from "effect"
+import { QueueHandlers } from "../Queues/QueueHandlers.js"
 import { StepHandlers } from "../Steps/StepHandlers.js"
 import { accessLine } from "./AccessLog.js"
 import { checkKey } from "./Authorization.js"
@@ -14,15 +15,17 @@ export interface HotRoutesOptions {
 
 const steps = StepsGroup.endpoints
 
-/** The requests every step makes, served by the lean router with the handlers the `steps` group uses. */
+/** The requests every step (and every queued job) makes, served by the lean router with the handlers their groups use. */
 export const hotRoutes = (options: HotRoutesOptions) =>
   Effect.gen(function*() {
     const handlers = yield* StepHandlers
+    const queueHandlers = yield* QueueHandlers
     const routes: ReadonlyArray<LeanRoute> = [
       leanRoute(steps.checkpoint, handlers.checkpoint),
       leanRoute(steps.begin, handlers.begin),
       leanRoute(steps.complete, handlers.complete),
-      leanRoute(steps.fail, handlers.fail)
+      leanRoute(steps.fail, handlers.fail),
+      leanRoute(QueuesGroup.endpoints.enqueue, queueHandlers.enqueue)
     ]
     return leanRouter({
       routes,

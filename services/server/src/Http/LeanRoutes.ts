@@ -47,7 +47,10 @@ const compile = (route: LeanRoute): CompiledRoute => {
   return {
     method: endpoint.method,
     segments: endpoint.path.split("/"),
-    decodePath: Schema.decodeUnknownEither(Option.getOrThrow(endpoint.pathSchema) as Schema.Schema<unknown, unknown>),
+    decodePath: Option.match(endpoint.pathSchema, {
+      onNone: () => () => Either.right({}),
+      onSome: (schema) => Schema.decodeUnknownEither(schema as Schema.Schema<unknown, unknown>)
+    }),
     decodePayload: Schema.decodeUnknownEither(Option.getOrThrow(endpoint.payloadSchema) as Schema.Schema<unknown, unknown>),
     encodeSuccess: Schema.encodeEither(success),
     successStatus: HttpApiSchema.getStatusSuccessAST(success.ast),
