@@ -5,6 +5,8 @@ const url = process.env.TIDEBASE_URL ?? "http://localhost:7373"
 const resumeId = process.env.TIDEBASE_RUN_ID
 const failWrite = process.env.FAIL_WRITE === "1"
 const slowWrite = process.env.SLOW_WRITE === "1"
+// Where the server posts `run.resume` if this run fails (see `npm run example:webhook`).
+const recoveryWebhook = process.env.RECOVERY_WEBHOOK || undefined
 const runId = resumeId ?? `report_${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`
 const topic = process.argv[2] ?? "durable AI agents"
 
@@ -32,7 +34,7 @@ const summary = () => {
 }
 
 try {
-  const report = await tide.run("generate-report", { runId, input: { topic } }, async (run, input) => {
+  const report = await tide.run("generate-report", { runId, input: { topic }, ...(recoveryWebhook === undefined ? {} : { recoveryWebhook }) }, async (run, input) => {
     try {
       return await workflow(run, input)
     } finally {
@@ -44,7 +46,9 @@ try {
 } catch (error) {
   summary()
   console.error(`\nRun ${runId} failed: ${error instanceof Error ? error.message : String(error)}`)
-  console.error(`Resume it (plan and fetch-sources replay, only write-report runs):\n  TIDEBASE_RUN_ID=${runId} npm run example`)
+  console.error(recoveryWebhook === undefined
+    ? `Resume it (plan and fetch-sources replay, only write-report runs):\n  TIDEBASE_RUN_ID=${runId} npm run example`
+    : `The server calls ${recoveryWebhook} with run.resume: the webhook resumes it (plan and fetch-sources replay, only write-report runs).`)
   process.exitCode = 1
 } finally {
   await tide.close()
