@@ -12,14 +12,16 @@ export interface CliResult {
 
 /**
  * Runs `tidebase <args>` as its own process. `until` (matched against stdout) makes it a
- * server: once the line shows, `beforeStop` may use it, then it is sent SIGTERM and must
- * exit on its own.
+ * server: once the line shows, `beforeStop` may use it, then it is sent `stopSignal` (SIGTERM:
+ * it must exit on its own).
  */
 export const runCli = (
   args: ReadonlyArray<string>,
   env: Record<string, string>,
   until?: RegExp,
-  beforeStop: (stdout: string) => Promise<unknown> = async () => {}
+  beforeStop: (stdout: string) => Promise<unknown> = async () => {},
+  /** How it is stopped: SIGTERM lets it shut down; SIGKILL is a crash. */
+  stopSignal: NodeJS.Signals = "SIGTERM"
 ) =>
   new Promise<CliResult>((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", "tsx", "packages/cli/src/bin.ts", ...args], {
@@ -35,7 +37,7 @@ export const runCli = (
       stdout += chunk
       if (!stopping && until?.test(stdout)) {
         stopping = true
-        beforeStop(stdout).finally(() => child.kill("SIGTERM"))
+        beforeStop(stdout).finally(() => child.kill(stopSignal))
       }
     })
     child.stderr.on("data", (chunk) => (stderr += chunk))

@@ -2,6 +2,8 @@ import { expect, it } from "@effect/vitest"
 import { verifyWebhookSignature } from "@tidebase/sdk"
 import { Context, Effect, Layer, Option, Redacted } from "effect"
 import type { ServerConfig } from "@tidebase/server"
+import { inject } from "vitest"
+import { runCli } from "../../../test/Cli.js"
 import { startHttpServer } from "../../../test/Proxy.js"
 import { http, TestServer, TestServerLive } from "../../../test/TestServer.js"
 
@@ -225,3 +227,25 @@ it.scopedLive("a webhook receiver that takes 5 s to answer holds up no other run
     expect((yield* detail(api, alsoFailing)).run.status).toBe("failed")
     expect((yield* detail(api, stuck[0]!)).recoveryAttempts[0].status).toBe("pending")
   }), 20_000)
+
+it.scopedLive("a server process SIGKILLed after committing a failure and before sending its webhook: the call is sent once, by a server started after it", () =>
+  Effect.gen(function*() {
+    const hook = yield* receiver()
+    let runId = ""
+    // Its dispatcher is off, so the call is committed and certainly not sent when it dies.
+    const env = { DATABASE_URL: inject("databaseUrl"), PORT: "0", TIDEBASE_DISPATCH: "0", TIDEBASE_ACCESS_LOG: "0" }
+    const killed = yield* Effect.promise(() =>
+      runCli(["start"], env, /listening on/, async (stdout) => {
+        const url = /listening on (http:\/\/\S+)/.exec(stdout)![1]!
+        runId = await Effect.runPromise(failedRun(http(url), hook.url))
+      }, "SIGKILL"))
+    expect(killed.signal).toBe("SIGKILL")
+    expect(runId).not.toBe("")
+    expect(hook.calls).toHaveLength(0)
+
+    const api = http(yield* serverUrl())
+    const run = yield* until(detail(api, runId), (d) => d.recoveryAttempts[0]?.status === "delivered")
+    expect(run.recoveryAttempts).toMatchObject([{ status: "delivered", tries: 1 }])
+    yield* Effect.sleep("300 millis")
+    expect(hook.calls.map((c) => JSON.parse(c.body).runId)).toEqual([runId])
+  }), 60_000)
