@@ -8,7 +8,7 @@ import { startHttpServer } from "../../../test/Proxy.js"
 import { http, TestServer, TestServerLive } from "../../../test/TestServer.js"
 
 const SECRET = "webhook-secret"
-const FAILING_RUNS = 20
+const FAILING_RUNS = 50
 const SERVERS = 3
 
 interface Received {
