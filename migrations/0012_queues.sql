@@ -18,8 +18,8 @@ from runs r left join run_heartbeats h on h.run_id = r.id;
 
 -- Claims take ready runs in order: priority, then runAt, then creation.
 create index runs_queue_ready on runs (queue, priority desc, run_at, created_at) where status = 'queued';
--- Counting a queue's running runs (its concurrency cap) and finding expired queue leases.
-create index runs_queue_running on runs (queue) where status = 'running' and queue is not null;
+-- Counting a queue's runs by status (its concurrency cap, GET /queues) and finding expired queue leases.
+create index runs_queue_status on runs (queue, status) where queue is not null;
 -- The last claim of a queue (its rate limit).
 create index runs_queue_claimed on runs (queue, claimed_at desc) where claimed_at is not null;
 -- One active run per (queue, dedupeKey): a second enqueue of the key loses this race and is answered the first.
