@@ -61,7 +61,9 @@ export class RunsGroup extends HttpApiGroup.make("runs")
         run: Run,
         leaseOwner: Schema.NullOr(Schema.String),
         /** Extension: the run's last event seq as answered; the worker follows its events (a cancel) after it. */
-        seq: Schema.optional(Schema.Number)
+        seq: Schema.optional(Schema.Number),
+        /** Extension: this begin created the run (it asked to, with `create`). */
+        created: Schema.optional(Schema.Boolean)
       }))
       .addError(RunNotFound)
       .addError(RunCancelled)

@@ -69,10 +69,25 @@ export const UpdateRunPayload = Schema.Struct({
   budget: Schema.NullOr(BudgetPayload)
 })
 
+/** Extension: what `begin` creates the run with when it does not exist yet (as `POST /runs/:workflowName` would). */
+const CreateOnBegin = Schema.Struct({
+  input: Schema.optional(Schema.Unknown),
+  metadata: Schema.optional(Schema.Unknown),
+  recoveryWebhook: Schema.optional(Schema.NullOr(WebhookUrl)),
+  channels: Schema.optional(Schema.Unknown),
+  budget: Schema.optional(Schema.NullOr(BudgetPayload)),
+  deadlineMs: DeadlineMs
+})
+
 export const BeginRunPayload = orEmptyBody(Schema.Struct({
   leaseMs: Schema.optional(LeaseMs),
   /** Extension: the workflow the caller runs; a run of another is refused (409 workflow_mismatch), nothing written. */
-  workflowName: Schema.optional(Name)
+  workflowName: Schema.optional(Name),
+  /**
+   * Extension: with `workflowName`, a run that does not exist is created with these and begun in
+   * one append (one request instead of begin, create, begin); an existing run is begun as it is.
+   */
+  create: Schema.optional(CreateOnBegin)
 }))
 export const WorkerHeaders = Schema.Struct({ "x-tidebase-worker": Schema.optional(Name) })
 

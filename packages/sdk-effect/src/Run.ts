@@ -57,29 +57,27 @@ const isOverBudget = (run: WireRun) =>
     (run.budget.maxTotalTokens !== null && run.usageTotals.totalTokens > run.budget.maxTotalTokens))
 
 /**
- * Take the run's lease and its checkpoints. A given `runId` is begun straight away (a resume
- * costs one round trip) and created only when the server does not know it yet; without one,
- * the run is created first, under an id made here: a create whose answer was lost can then be
- * sent again and finds its run instead of making a second one.
+ * Take the run's lease and its checkpoints, in one request: begin creates the run when the server
+ * does not know it yet (with an id made here when none is given: a begin whose answer was lost
+ * can then be sent again and finds its run instead of making a second one). A client-chosen id
+ * may have checkpoints, read alongside. A server that cannot create on begin answers 404, and the
+ * run is created first, then begun.
  */
 const start = (client: Client, workflowName: string, options: RunOptions<any>) => {
   // One owner per invocation: a begin repeated after a create finds its own lease, not a stranger's.
   const owner = options.workerId ?? `worker_${crypto.randomUUID().replaceAll("-", "")}`
-  const createThenBegin = (runId: string) =>
-    Effect.flatMap(
-      request(client.runs.create({ path: { workflowName }, payload: { ...createPayload(options), runId } }), { runId }),
-      ({ created, run }) =>
-        run.workflowName === workflowName
-          ? beginWithCheckpoints(client, workflowName, run.id, owner, options, !created)
-          : Effect.fail(mismatch(run, workflowName))
-    )
-  const runId = options.runId
-  return runId === undefined
-    ? createThenBegin(newRunId())
-    : beginWithCheckpoints(client, workflowName, runId, owner, options, true).pipe(
-      Effect.catchTag("RunNotFoundError", () => createThenBegin(runId)),
-      Effect.catchTag("RunNotFoundError", Effect.die)
-    )
+  const runId = options.runId ?? newRunId()
+  const createThenBegin = Effect.flatMap(
+    request(client.runs.create({ path: { workflowName }, payload: { ...createPayload(options), runId } }), { runId }),
+    ({ created, run }) =>
+      run.workflowName === workflowName
+        ? beginWithCheckpoints(client, workflowName, run.id, owner, options, !created)
+        : Effect.fail(mismatch(run, workflowName))
+  )
+  return beginWithCheckpoints(client, workflowName, runId, owner, options, options.runId !== undefined, createPayload(options)).pipe(
+    Effect.catchTag("RunNotFoundError", () => createThenBegin),
+    Effect.catchTag("RunNotFoundError", Effect.die)
+  )
 }
 
 const mismatch = (run: WireRun, workflowName: string) =>
@@ -98,12 +96,13 @@ const beginWithCheckpoints = (
   runId: string,
   owner: string,
   options: RunOptions<any>,
-  mayHaveSteps: boolean
+  mayHaveSteps: boolean,
+  create?: ReturnType<typeof createPayload>
 ) =>
   Effect.gen(function*() {
     // Both settle before either's failure counts: aborting the sibling request would only cost the server work.
     const [begun, prefetch] = yield* Effect.all([
-      acquireRunLease(client, workflowName, runId, owner, options.leaseMs),
+      acquireRunLease(client, workflowName, runId, owner, options.leaseMs, create),
       mayHaveSteps ? readCheckpoints(client, runId) : Effect.succeed([])
     ], { concurrency: 2, mode: "either" })
     const { lease, run, waited } = yield* begun

@@ -1,3 +1,4 @@
+import type * as Api from "@tidebase/api"
 import type { Run as WireRun } from "@tidebase/api"
 import type { Context } from "effect"
 import { Effect, Schedule } from "effect"
@@ -25,13 +26,21 @@ const leaseWait = Schedule.exponential("20 millis").pipe(Schedule.union(Schedule
  * again: it will complete the run (whose stored result is then the answer) or let the lease go.
  * A completed run yields no lease; a run of another workflow is refused before anything is written.
  */
-export const acquireRunLease = (client: Client, workflowName: string, runId: string, owner: string, leaseMs: number | undefined) => {
+export const acquireRunLease = (
+  client: Client,
+  workflowName: string,
+  runId: string,
+  owner: string,
+  leaseMs: number | undefined,
+  /** When given, a run the server does not know yet is created with these by the begin itself. */
+  create?: NonNullable<(typeof Api.Payloads.BeginRunPayload.Type)["create"]>
+) => {
   let attempts = 0
   return Effect.suspend(() => (attempts++, request(
     client.runs.begin({
       path: { runId },
       headers: { "x-tidebase-worker": owner },
-      payload: leaseMs === undefined ? { workflowName } : { workflowName, leaseMs }
+      payload: { workflowName, ...(leaseMs === undefined ? {} : { leaseMs }), ...(create === undefined ? {} : { create }) }
     }),
     { runId }
   ))).pipe(

@@ -20,10 +20,25 @@ export class RunCommands extends Effect.Service<RunCommands>()("Tidebase/RunComm
         return Either.right(decided(events, (after) => ({ run: after.run!, created: events.length > 0 })))
       })
 
-    const begin = (cmd: Input<Domain.BeginRun>) =>
-      existing(cmd.runId, whole, (state, now) =>
-        Either.map(Domain.decideBegin(state, { ...cmd, now }), (events) =>
-          decided(events, (after) => ({ run: after.run!, leaseOwner: events.length > 0 ? cmd.leaseOwner : null, seq: after.version }))))
+    /**
+     * With `create` (and the workflow named), a run that does not exist yet is created and begun
+     * in one append; otherwise a missing run is a 404.
+     */
+    const begin = (cmd: Input<Domain.BeginRun>, create?: Omit<Input<Domain.CreateRun>, "runId" | "workflowName">) =>
+      execute(cmd.runId, whole, (state, now) => {
+        const made = create === undefined || cmd.workflowName === undefined || state?.run !== undefined
+          ? []
+          : Domain.decideCreate(Domain.emptyAggregate, { ...create, runId: cmd.runId, workflowName: cmd.workflowName, now })
+        const before = made.length === 0 ? state : Domain.fold(made, Domain.emptyAggregate)
+        if (before?.run === undefined) return Either.left(new Domain.RunNotFound({ runId: cmd.runId }))
+        return Either.map(Domain.decideBegin(before, { ...cmd, now }), (events) =>
+          decided([...made, ...events], (after) => ({
+            run: after.run!,
+            leaseOwner: events.length > 0 ? cmd.leaseOwner : null,
+            seq: after.version,
+            created: made.length > 0
+          })))
+      })
 
     /** Renews the lease only if `owner` still holds it at `attempt`; false when it has moved on. */
     const renewLease = (runId: string, owner: string, attempt: number, leaseExpiresAt: string) =>

@@ -44,13 +44,23 @@ export const RunsHttp = HttpApiBuilder.group(Api.TidebaseApi, "runs", (handlers)
       .handle("get", ({ path }) => Effect.flatMap(queries.detail(path.runId), found(path.runId)))
       .handle("checkpoints", ({ path }) => Effect.flatMap(queries.checkpoints(path.runId), found(path.runId)))
       .handle("begin", ({ headers, path, payload }) =>
-        commands.begin({
-          runId: path.runId,
-          workflowName: payload.workflowName,
-          leaseOwner: headers["x-tidebase-worker"] ?? newLeaseOwner(),
-          leaseMs: payload.leaseMs ?? settings.runLeaseMs
-        }).pipe(
-          Effect.map(({ leaseOwner, run, seq }) => ({ run: wireRunFromState(run), leaseOwner, seq })),
+        commands.begin(
+          {
+            runId: path.runId,
+            workflowName: payload.workflowName,
+            leaseOwner: headers["x-tidebase-worker"] ?? newLeaseOwner(),
+            leaseMs: payload.leaseMs ?? settings.runLeaseMs
+          },
+          payload.create === undefined ? undefined : {
+            input: payload.create.input ?? {},
+            metadata: payload.create.metadata ?? {},
+            recoveryWebhook: payload.create.recoveryWebhook ?? null,
+            channels: payload.create.channels ?? null,
+            budget: budgetOf(payload.create.budget),
+            deadlineMs: payload.create.deadlineMs ?? null
+          }
+        ).pipe(
+          Effect.map(({ created, leaseOwner, run, seq }) => ({ run: wireRunFromState(run), leaseOwner, seq, ...(created ? { created } : {}) })),
           wireErrors
         )
       )
