@@ -18,43 +18,17 @@ export const resumeBody = (run: RunState, reason: string) =>
  * Nothing when the run has no webhook.
  */
 export const recoveryFor = (run: RunState, id: string, reason: string, now: number): ReadonlyArray<RunEvent> =>
-  run.recoveryWebhook === null ? [] : [
-    new RecoveryStarted({
-      attempt: {
-        id,
-        runId: run.id,
-        url: run.recoveryWebhook,
-        reason,
-        body: resumeBody(run, reason),
-        status: "pending",
-        tries: 0,
-        nextAttemptAt: iso(now),
-        httpStatus: null,
-        responseBody: null,
-        error: null,
-        createdAt: iso(now),
-        updatedAt: iso(now)
-      },
-      at: iso(now)
-    })
-  ]
+  run.recoveryWebhook === null ? [] : [callStarted(run.id, id, run.recoveryWebhook, reason, resumeBody(run, reason), now)]
 
-/** The reason of a push queue's `run.invoke` call, recorded like a recovery call's. */
-export const INVOKE_REASON = "invoke"
-
-/**
- * A push queue's call to run a run it just claimed for the app (`run.invoke` to the queue's
- * `invokeUrl`): an outbound call like `run.resume`, through the same outbox, with the claim's
- * lease owner, under which the app takes the run at once.
- */
-export const invokeFor = (run: RunState, id: string, url: string, leaseOwner: string, now: number): RunEvent =>
+/** An outbound call to run a run (`run.resume`, `run.invoke`), owed from now. */
+const callStarted = (runId: string, id: string, url: string, reason: string, body: string, now: number) =>
   new RecoveryStarted({
     attempt: {
       id,
-      runId: run.id,
+      runId,
       url,
-      reason: INVOKE_REASON,
-      body: JSON.stringify({ type: "run.invoke", runId: run.id, workflowName: run.workflowName, reason: "queued", attempt: run.attempt, leaseOwner }),
+      reason,
+      body,
       status: "pending",
       tries: 0,
       nextAttemptAt: iso(now),
@@ -66,6 +40,24 @@ export const invokeFor = (run: RunState, id: string, url: string, leaseOwner: st
     },
     at: iso(now)
   })
+
+/** The reason of a push queue's `run.invoke` call, recorded like a recovery call's. */
+export const INVOKE_REASON = "invoke"
+
+/**
+ * A push queue's call to run a run it just claimed for the app (`run.invoke` to the queue's
+ * `invokeUrl`): an outbound call like `run.resume`, through the same outbox, with the claim's
+ * lease owner, under which the app takes the run at once.
+ */
+export const invokeFor = (run: RunState, id: string, url: string, leaseOwner: string, now: number): RunEvent =>
+  callStarted(
+    run.id,
+    id,
+    url,
+    INVOKE_REASON,
+    JSON.stringify({ type: "run.invoke", runId: run.id, workflowName: run.workflowName, reason: "queued", attempt: run.attempt, leaseOwner }),
+    now
+  )
 
 export interface RecoverRun {
   readonly runId: string
