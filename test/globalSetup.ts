@@ -1,6 +1,6 @@
 import { Effect } from "effect"
 import type { TestProject } from "vitest/node"
-import { migrate, pgClientLayer, ProjectionRebuilder, ProjectionRebuilderLive } from "@tidebase/server"
+import { migrate, pgClientLayer, ProjectionRebuilder, ProjectionRebuilderLive, ReplayVerifier } from "@tidebase/server"
 import { Redacted } from "effect"
 import { createTestDatabase } from "./TestDatabase.js"
 
@@ -29,6 +29,12 @@ export default async function setup(project: TestProject) {
         throw new Error(`projections verify after the suite: ${JSON.stringify(differences)}`)
       }
       console.log("projections verify after the suite: 0 differences")
+      // Replay's promise: every run folded from its log alone is what GET /runs/:id shows.
+      const replays = await onDatabase(database.url, Effect.flatMap(ReplayVerifier, (v) => v.verify).pipe(Effect.provide(ReplayVerifier.Default)))
+      if (replays.differences.length > 0) {
+        throw new Error(`replay differs from the read models: ${JSON.stringify(replays.differences.slice(0, 5))}`)
+      }
+      console.log(`replay of all ${replays.runs} runs equals their read models`)
     } finally {
       await database.close()
     }

@@ -21,7 +21,7 @@ import {
   UnknownGate,
   WorkflowMismatch
 } from "./Errors.js"
-import { Checkpoint, Event, Gate, QueueConfig, QueueSummary, ScheduleModel, RecoveryAttempt, Run, RunDetail, RunEdge, RunStatus, State, StateVersion, Step, Usage } from "./Models.js"
+import { Checkpoint, Event, Gate, QueueConfig, QueueSummary, ScheduleModel, RecoveryAttempt, Run, RunDetail, RunEdge, RunReplay, RunStatus, State, StateVersion, Step, Usage } from "./Models.js"
 import * as P from "./Payloads.js"
 
 export class HealthGroup extends HttpApiGroup.make("health").add(
@@ -38,7 +38,11 @@ export class RunsGroup extends HttpApiGroup.make("runs")
   .add(
     HttpApiEndpoint.get("list", "/runs")
       .setUrlParams(P.ListRunsParams)
-      .addSuccess(Schema.Struct({ runs: Schema.Array(Run) }))
+      .addSuccess(Schema.Struct({
+        runs: Schema.Array(Run),
+        /** Extension: the `cursor` of the next page; null on the last. */
+        next: Schema.NullOr(Schema.String)
+      }))
   )
   .add(
     HttpApiEndpoint.get("get", "/runs/:runId")
@@ -354,6 +358,31 @@ export class GatesGroup extends HttpApiGroup.make("gates")
   .middleware(Authorization)
 {}
 
+/** Extension: debugging from the log: a run as of any event, and forks of it. */
+export class ReplayGroup extends HttpApiGroup.make("replay")
+  .add(
+    HttpApiEndpoint.get("replay", "/runs/:runId/replay")
+      .setPath(P.RunPath)
+      .setUrlParams(P.ReplayParams)
+      .addSuccess(RunReplay)
+      .addError(RunNotFound)
+  )
+  .add(
+    HttpApiEndpoint.post("fork", "/runs/:runId/fork")
+      .setPath(P.RunPath)
+      .setPayload(P.ForkPayload)
+      .addSuccess(Schema.Struct({
+        run: Run,
+        /** The source's seq the fork's history ends at. */
+        forkedAtSeq: Schema.Number,
+        steps: Schema.Array(Step)
+      }))
+      .addError(RunNotFound)
+      .addError(ChildRunIdTaken)
+  )
+  .middleware(Authorization)
+{}
+
 /**
  * `GET /runs/:runId/events` answers `{events}` JSON to `accept: application/json` and
  * otherwise streams Server-Sent Events; the success schema describes the JSON form.
@@ -365,6 +394,13 @@ export class EventsGroup extends HttpApiGroup.make("events").add(
     .setHeaders(P.EventsHeaders)
     .addSuccess(Schema.Struct({ events: Schema.Array(Event) }))
     .addError(RunNotFound)
+    .middleware(EventStreamAuthorization)
+).add(
+  // Extension: every run's events, in position order; the same JSON / SSE forms, `after` a position.
+  HttpApiEndpoint.get("feed", "/events")
+    .setUrlParams(P.FeedParams)
+    .setHeaders(P.EventsHeaders)
+    .addSuccess(Schema.Struct({ events: Schema.Array(Event), next: Schema.Number }))
     .middleware(EventStreamAuthorization)
 ) {}
 
@@ -418,6 +454,7 @@ export class TidebaseApi extends HttpApi.make("tidebase")
   .add(QueuesGroup)
   .add(SchedulesGroup)
   .add(EventsGroup)
+  .add(ReplayGroup)
   .addError(BadRequest)
 {}
 

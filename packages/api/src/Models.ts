@@ -152,6 +152,26 @@ export const RunDetail = Schema.Struct({
 })
 export type RunDetail = typeof RunDetail.Type
 
+/**
+ * Extension: a run as of one event of its log, folded from the log alone: what `GET /runs/:id`
+ * would have shown then (gates without their resolve token; the children it had made, as edges).
+ */
+export const RunReplay = Schema.Struct({
+  seq: Schema.Number,
+  /** The run's last seq now, so a reader can step through 1..latest. */
+  latestSeq: Schema.Number,
+  event: Event,
+  run: Run,
+  steps: Schema.Array(Step),
+  state: Schema.NullOr(State),
+  stateStreams: Schema.Array(StateStream),
+  stateVersions: Schema.Array(StateVersion),
+  gates: Schema.Array(DomainGate),
+  usage: Schema.Array(Usage),
+  runEdges: Schema.Array(RunEdge)
+})
+export type RunReplay = typeof RunReplay.Type
+
 export const QueueConfig = Schema.Struct(DomainQueueConfig.fields)
 export type QueueConfig = typeof QueueConfig.Type
 

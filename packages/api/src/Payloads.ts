@@ -169,10 +169,41 @@ export const ResolveStepPayload = Schema.Struct({
   reason: Schema.optional(Schema.NullOr(Schema.String.pipe(Schema.maxLength(10_000))))
 })
 
+/** `createdAt|id` of the last row of the previous page: the `next` a list answered. */
+const PageCursor = Schema.String.pipe(
+  Schema.pattern(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z\|[A-Za-z0-9][A-Za-z0-9_.:-]{0,199}$/, {
+    message: () => "must be the `next` of a previous page"
+  }),
+  Schema.filter((cursor) => !Number.isNaN(Date.parse(cursor.slice(0, 24))), { message: () => "must be the `next` of a previous page" })
+)
+
+const Instant = Schema.String.pipe(
+  Schema.filter((text) => !Number.isNaN(Date.parse(text)), { message: () => "must be an ISO-8601 date-time" })
+)
+
+/** A JSON object in a query string: runs whose metadata holds every one of its fields. */
+const MetadataFilter = Schema.String.pipe(
+  Schema.maxLength(2_000),
+  Schema.filter((text) => {
+    try {
+      const value: unknown = JSON.parse(text)
+      return typeof value === "object" && value !== null && !Array.isArray(value) && isStorableText(text)
+    } catch {
+      return false
+    }
+  }, { message: () => "must be a JSON object, e.g. {\"customer\":\"acme\"}" })
+)
+
+/** Newest first; the filters are ours, as are `cursor` (the `next` of the previous page) and `next`. */
 export const ListRunsParams = Schema.Struct({
   status: Schema.optional(Text),
   workflowName: Schema.optional(Text),
-  limit: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 500)))
+  queue: Schema.optional(Text),
+  createdAfter: Schema.optional(Instant),
+  createdBefore: Schema.optional(Instant),
+  metadata: Schema.optional(MetadataFilter),
+  limit: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 500))),
+  cursor: Schema.optional(PageCursor)
 })
 
 const PageLimit = Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 1000))
@@ -187,6 +218,32 @@ export const EventsParams = Schema.Struct({
   limit: Schema.optional(PageLimit),
   /** Extension: only events of these types, comma-separated (`types=run.cancelled,gate.resolved`). */
   types: Schema.optional(Schema.String.pipe(Schema.maxLength(1_000))),
+  token: Schema.optional(Schema.String)
+})
+
+/** Extension: the run as of its event `seq` (omitted: its latest). */
+export const ReplayParams = Schema.Struct({
+  seq: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.positive()))
+})
+
+/**
+ * Extension: a new run whose history is the source's up to `atSeq` or the last completion of
+ * `afterStep` (neither: all of it), with `stepOutputs` replacing the outputs of named steps.
+ */
+export const ForkPayload = orEmptyBody(Schema.Struct({
+  atSeq: Schema.optional(Schema.Int.pipe(Schema.positive())),
+  afterStep: Schema.optional(Name),
+  runId: Schema.optional(Id),
+  input: Schema.optional(Schema.Unknown),
+  workflowName: Schema.optional(Name),
+  stepOutputs: Schema.optional(Schema.Record({ key: Name, value: Schema.Unknown }))
+}))
+
+/** Extension: every run's events in position order, after `after` (a position), of `types` only when given. */
+export const FeedParams = Schema.Struct({
+  after: Schema.optional(After),
+  types: Schema.optional(Schema.String.pipe(Schema.maxLength(1_000))),
+  limit: Schema.optional(PageLimit),
   token: Schema.optional(Schema.String)
 })
 
@@ -307,12 +364,7 @@ export const ResolveGatePayload = Schema.Struct({
 export const GatesParams = Schema.Struct({
   status: Schema.optional(GateStatus),
   limit: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 500))),
-  cursor: Schema.optional(Schema.String.pipe(
-    Schema.pattern(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z\|[A-Za-z0-9][A-Za-z0-9_.:-]{0,199}$/, {
-      message: () => "must be the `next` of a previous page"
-    }),
-    Schema.filter((cursor) => !Number.isNaN(Date.parse(cursor.slice(0, 24))), { message: () => "must be the `next` of a previous page" })
-  ))
+  cursor: Schema.optional(PageCursor)
 })
 
 export const QueuePath = Schema.Struct({ queue: Name })

@@ -55,6 +55,19 @@ export class RunCancelledEvent extends Schema.TaggedClass<RunCancelledEvent>()("
   at: Timestamp
 }) {}
 
+/**
+ * Ours: the events before this one were copied from `sourceRunId`'s log as of its seq `atSeq`
+ * (its completed steps, state and decided gates); the run now waits to be invoked, and a
+ * re-invoked workflow replays that prefix and executes the rest. The source is never changed.
+ */
+export class RunForked extends Schema.TaggedClass<RunForked>()("run.forked", {
+  sourceRunId: Schema.String,
+  atSeq: Schema.Number,
+  /** Steps whose output the fork replaced (`step.completed` with `edited`). */
+  editedSteps: Schema.Array(Schema.String),
+  at: Timestamp
+}) {}
+
 /** The lease's holder let the run go (its workflow stopped): the next begin is granted at once. */
 export class RunReleased extends Schema.TaggedClass<RunReleased>()("run.released", {
   leaseOwner: Schema.String,
@@ -80,6 +93,8 @@ export class StepCompleted extends Schema.TaggedClass<StepCompleted>()("step.com
   stepId: Schema.String,
   name: Schema.String,
   output: Json,
+  /** Ours: in a fork, the output was given by whoever forked it instead of copied from the source. */
+  edited: Schema.optional(Schema.Boolean),
   at: Timestamp
 }) {}
 
@@ -246,6 +261,7 @@ export const RunEvent = Schema.Union(
   RunFailed,
   RunCancelledEvent,
   RunChildCreated,
+  RunForked,
   RunEnqueued,
   RunClaimed,
   RunRequeued,

@@ -225,6 +225,9 @@ export const evolve = (state: RunAggregate, event: RunEvent): RunAggregate => {
         failureClass: null,
         updatedAt: event.at
       })
+    case "run.forked":
+      // Copied steps flipped it to running; nothing runs it until it is invoked.
+      return withRun(state, version, { status: "pending", updatedAt: event.at })
     case "run.released":
       return withRun(state, version, { leaseOwner: null, leaseExpiresAt: null, updatedAt: event.at })
     case "run.completed":

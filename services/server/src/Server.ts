@@ -50,6 +50,10 @@ import { ScheduleCommands } from "./Schedules/ScheduleCommands.js"
 import { ScheduleQueries } from "./Schedules/ScheduleQueries.js"
 import { SchedulerLive } from "./Schedules/Scheduler.js"
 import { SchedulesHttp } from "./Schedules/SchedulesHttp.js"
+import { ForkCommands } from "./Replay/ForkCommands.js"
+import { ReplayHttp } from "./Replay/ReplayHttp.js"
+import { ReplayQueries } from "./Replay/ReplayQueries.js"
+import { GlobalFeed } from "./Events/GlobalFeed.js"
 
 /**
  * find-my-way refuses a path parameter longer than 100 characters as a route miss, below the
@@ -58,7 +62,7 @@ import { SchedulesHttp } from "./Schedules/SchedulesHttp.js"
 const MAX_PATH_PARAM_LENGTH = 1_000
 
 const ApiLive = HttpApiBuilder.api(TidebaseApi).pipe(
-  Layer.provide([HealthHttp, RunsHttp, StepsHttp, StateHttp, UsageHttp, GatesHttp, ChildrenHttp, QueuesHttp, SchedulesHttp, EventsHttp])
+  Layer.provide([HealthHttp, RunsHttp, StepsHttp, StateHttp, UsageHttp, GatesHttp, ChildrenHttp, QueuesHttp, SchedulesHttp, EventsHttp, ReplayHttp])
 )
 
 /** The command path: one cache, one loader and one event store shared by every feature's commands. */
@@ -71,7 +75,10 @@ const CommandsLive = Layer.mergeAll(
   GateCommands.DefaultWithoutDependencies,
   ChildCommands.DefaultWithoutDependencies,
   QueueCommands.DefaultWithoutDependencies,
-  ScheduleCommands.DefaultWithoutDependencies
+  ScheduleCommands.DefaultWithoutDependencies,
+  ForkCommands.DefaultWithoutDependencies,
+  ReplayQueries.Default,
+  GlobalFeed.Default
 ).pipe(
   Layer.provideMerge(GateTokens.Default),
   Layer.provideMerge(RunCommandRunner.DefaultWithoutDependencies),

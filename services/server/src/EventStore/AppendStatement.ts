@@ -8,12 +8,18 @@ import type { RowWrite } from "./Projection.js"
  * and every projected row write, as data-modifying CTEs. Its text depends only on the shape of
  * the writes (tables and columns), so each shape is a named statement Postgres parses once per
  * connection; the values are parameters.
+ *
+ * `tx` makes the transaction take its id before the events take their positions (the filter runs
+ * first, positions are drawn above the sort): the global feed relies on a transaction that holds a
+ * position being in the snapshot of anyone who can see a later one (see `Events/FeedCursor.ts`).
  */
 const EVENTS = `with e as (
   select * from jsonb_to_recordset($1::jsonb) as e(c text, s text, q bigint, t text, p jsonb, a timestamptz)
+), tx as (
+  select pg_current_xact_id() as id
 ), appended as (
   insert into events (category, stream_id, seq, type, payload, created_at)
-  select c, s, q, t, p, a from e order by c, s, q
+  select c, s, q, t, p, a from e, tx where tx.id is not null order by c, s, q
 ), head as (
   insert into event_streams (category, stream_id, version) select c, s, max(q) from e group by c, s
   on conflict (category, stream_id) do update set version = excluded.version

@@ -96,6 +96,14 @@ export class EventStore extends Effect.Service<EventStore>()("Tidebase/EventStor
         params: [category, streamId, afterSeq, limit]
       }).pipe(Effect.orDie)
 
-    return { append, appendIn, readStream } as const
+    /** The stream's last seq; 0 when it has no events. */
+    const streamVersion = (category: string, streamId: string) =>
+      pool.query<{ version: string }>({
+        name: "tidebase_stream_version",
+        text: "select version from event_streams where category = $1 and stream_id = $2",
+        params: [category, streamId]
+      }).pipe(Effect.map((rows) => Number(rows[0]?.version ?? 0)), Effect.orDie)
+
+    return { append, appendIn, readStream, streamVersion } as const
   })
 }) {}

@@ -22,6 +22,9 @@ export const OUTBOX_MOVED: StreamMoved = { category: "outbox", streamId: "*", ve
 /** Announced when the listener is back: what other replicas appended meanwhile was never heard of. */
 export const everyStreamMoved: StreamMoved = { category: "*", streamId: "*", version: 0 }
 
+/** Subscribed to as the stream id: the moves of every stream of the category (the global feed). */
+export const ANY_STREAM = "*"
+
 /** Postgres caps a notification's payload at 8000 bytes; a tick's moves are split below that. */
 const MAX_PAYLOAD = 7_000
 /** How long a move may wait to be announced to other replicas: one NOTIFY per tick, not per commit. */
@@ -97,8 +100,14 @@ export class LiveEvents extends Effect.Service<LiveEvents>()("Tidebase/LiveEvent
 
     const publish = (moves: ReadonlyArray<StreamMoved>) => {
       for (const move of moves) {
-        const targets = move === everyStreamMoved ? [...readers.values()].flatMap((set) => [...set]) : readers.get(keyOf(move.category, move.streamId))
-        if (targets !== undefined) for (const queue of targets) queue.unsafeOffer(move)
+        if (move === everyStreamMoved) {
+          for (const set of readers.values()) for (const queue of set) queue.unsafeOffer(move)
+          continue
+        }
+        for (const key of [keyOf(move.category, move.streamId), keyOf(move.category, ANY_STREAM)]) {
+          const targets = readers.get(key)
+          if (targets !== undefined) for (const queue of targets) queue.unsafeOffer(move)
+        }
       }
     }
     const onNotification = (message: pg.Notification) => {
@@ -169,7 +178,7 @@ export class LiveEvents extends Effect.Service<LiveEvents>()("Tidebase/LiveEvent
         return Effect.void
       })
 
-    /** The moves of one stream (and `everyStreamMoved`), for as long as the scope lasts. */
+    /** The moves of one stream, or of all of a category's with `ANY_STREAM` (and `everyStreamMoved`), for as long as the scope lasts. */
     const subscribe = (category: string, streamId: string) =>
       Effect.acquireRelease(
         Effect.gen(function*() {

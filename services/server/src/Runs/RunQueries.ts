@@ -56,9 +56,32 @@ const CHECKPOINTS = `select json_build_object(
   )::text as body
   from run_read r where r.id = $1`
 
-const LIST = `select ${jsonArray(runJson("r"), `(select * from run_read
-    where ($1::text is null or status = $1) and ($2::text is null or workflow_name = $2)
-    order by created_at desc, id desc limit $3) r`)}::text as body`
+/** Newest first; the cursor is the last row's `createdAt|id`, so a page never repeats or skips a run. */
+const LIST = `with page as (
+    select * from run_read
+    where ($1::text is null or status = $1) and ($2::text is null or workflow_name = $2) and ($3::text is null or queue = $3)
+      and ($4::timestamptz is null or created_at > $4) and ($5::timestamptz is null or created_at < $5)
+      and ($6::jsonb is null or metadata @> $6)
+      and ($8::text is null or (created_at, id) < (split_part($8, '|', 1)::timestamptz, split_part($8, '|', 2)))
+    order by created_at desc, id desc limit $7
+  )
+  select json_build_object(
+    'runs', ${jsonArray(runJson("r"), "(select * from page order by created_at desc, id desc) r")},
+    'next', (select case when count(*) = $7 then (
+      select ${iso("p.created_at")} || '|' || p.id from page p order by p.created_at, p.id limit 1) end from page)
+  )::text as body`
+
+export interface RunFilter {
+  readonly status?: string | undefined
+  readonly workflowName?: string | undefined
+  readonly queue?: string | undefined
+  readonly createdAfter?: string | undefined
+  readonly createdBefore?: string | undefined
+  /** JSON text of an object the run's metadata must contain. */
+  readonly metadata?: string | undefined
+  readonly limit?: number | undefined
+  readonly cursor?: string | undefined
+}
 
 /** Read side: answers come from the read models only, never by folding events. */
 export class RunQueries extends Effect.Service<RunQueries>()("Tidebase/RunQueries", {
@@ -83,10 +106,20 @@ export class RunQueries extends Effect.Service<RunQueries>()("Tidebase/RunQuerie
     /** `{run, checkpoints}`: every completed step in one read, so a resume replays N steps without N round trips. */
     const checkpoints = (runId: string) => one("tidebase_run_checkpoints", CHECKPOINTS, [runId])
 
-    const list = (filter: { readonly status?: string | undefined; readonly workflowName?: string | undefined; readonly limit?: number | undefined }) =>
+    /** `{runs, next}`: a page of runs matching every filter given. */
+    const list = (filter: RunFilter) =>
       Effect.map(
-        one("tidebase_run_list", LIST, [filter.status ?? null, filter.workflowName ?? null, filter.limit ?? 100]),
-        Option.getOrElse(() => "[]")
+        one("tidebase_run_list", LIST, [
+          filter.status ?? null,
+          filter.workflowName ?? null,
+          filter.queue ?? null,
+          filter.createdAfter ?? null,
+          filter.createdBefore ?? null,
+          filter.metadata ?? null,
+          filter.limit ?? 100,
+          filter.cursor ?? null
+        ]),
+        Option.getOrElse(() => `{"runs":[],"next":null}`)
       )
 
     return { exists, detail, checkpoints, list } as const

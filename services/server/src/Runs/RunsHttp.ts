@@ -40,7 +40,7 @@ export const RunsHttp = HttpApiBuilder.group(Api.TidebaseApi, "runs", (handlers)
           deadlineMs: payload.deadlineMs ?? null
         }).pipe(Effect.map(({ created, run }) => ({ run: wireRunFromState(run), created })))
       )
-      .handle("list", ({ urlParams }) => Effect.map(queries.list(urlParams), (runs) => jsonText(`{"runs":${runs}}`)))
+      .handle("list", ({ urlParams }) => Effect.map(queries.list(urlParams), jsonText))
       .handle("get", ({ path }) => Effect.flatMap(queries.detail(path.runId), found(path.runId)))
       .handle("checkpoints", ({ path }) => Effect.flatMap(queries.checkpoints(path.runId), found(path.runId)))
       .handle("begin", ({ headers, path, payload }) =>
