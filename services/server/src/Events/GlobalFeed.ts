@@ -2,7 +2,7 @@ import type { Event } from "@tidebase/api"
 import { Effect, Stream } from "effect"
 import { PgPool } from "../Database/PgPool.js"
 import type { StoredEvent } from "../EventStore/EventStore.js"
-import { advance, cursorAt, parseSnapshot } from "./FeedCursor.js"
+import { advance, cursorAt, holdOn, parseSnapshot, widenXid } from "./FeedCursor.js"
 import type { FeedCursor } from "./FeedCursor.js"
 import { ANY_STREAM, LiveEvents } from "./LiveEvents.js"
 import { toWireEvent } from "./WireEvent.js"
@@ -17,7 +17,13 @@ const PAGE_GAP_WAIT_MS = 2_000
 /** The snapshot and the events after a position, read in one statement (so under one snapshot). */
 const READ = `select s.snapshot, e.position, e.category, e.stream_id as "streamId", e.seq, e.type, e.payload, e.created_at as "createdAt"
   from (select pg_current_snapshot()::text as snapshot) s
-  left join lateral (select * from events where position > $1 order by position limit $2) e on true`
+  left join lateral (select * from events where position > $1 order by position limit $2) e on true
+  order by e.position`
+
+/** Every transaction running now (each holds the lock on its own id), with a snapshot to read their 32-bit ids by. */
+const RUNNING = `select pg_current_snapshot()::text as snapshot,
+  coalesce((select array_agg(transactionid::text) from pg_locks
+    where locktype = 'transactionid' and mode = 'ExclusiveLock' and granted), '{}') as xids`
 
 type Row = Omit<StoredEvent, "position" | "seq"> & {
   readonly snapshot: string
@@ -36,17 +42,24 @@ export class GlobalFeed extends Effect.Service<GlobalFeed>()("Tidebase/GlobalFee
     const live = yield* LiveEvents
 
     /** One read: what can be delivered after the cursor (run events only; other streams' positions just pass), and the cursor after it. */
+    const running = pool.query<{ snapshot: string; xids: Array<string> }>({ name: "tidebase_feed_running", text: RUNNING, params: [] }).pipe(
+      Effect.orDie,
+      Effect.map(([row]) => {
+        const snapshot = parseSnapshot(row!.snapshot)
+        return row!.xids.map((xid) => widenXid(xid, snapshot))
+      })
+    )
+
     const poll = (cursor: FeedCursor, limit: number) =>
-      pool.query<Row>({ name: "tidebase_feed_read", text: READ, params: [cursor.position, limit] }).pipe(
-        Effect.orDie,
-        Effect.map((rows) => {
-          const read = rows.flatMap((r) =>
-            r.position === null ? [] : [{ ...r, position: Number(r.position), seq: Number(r.seq) }]
-          )
-          const next = advance(cursor, parseSnapshot(rows[0]!.snapshot), read)
-          return { events: next.deliver.filter((e) => e.category === "run").map(toWireEvent), cursor: next.cursor }
-        })
-      )
+      Effect.gen(function*() {
+        const rows = yield* pool.query<Row>({ name: "tidebase_feed_read", text: READ, params: [cursor.position, limit] }).pipe(Effect.orDie)
+        const read = rows.flatMap((r) => r.position === null ? [] : [{ ...r, position: Number(r.position), seq: Number(r.seq) }])
+        const next = advance(cursor, parseSnapshot(rows[0]!.snapshot), read)
+        return {
+          events: next.deliver.filter((e) => e.category === "run").map(toWireEvent),
+          cursor: next.gapUpTo === undefined ? next.cursor : holdOn(next.cursor, yield* running, next.gapUpTo)
+        }
+      })
 
     /** Events after `after`, at most `limit`, waiting briefly for a gap in front of them to settle. */
     const page = (after: number, limit: number) =>
