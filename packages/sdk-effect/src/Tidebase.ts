@@ -1,7 +1,10 @@
 import type { HttpClient } from "@effect/platform"
-import type { Gate, QueueConfig, QueueSummary, RecoveryAttempt, Run, RunDetail, ScheduleModel, Step } from "@tidebase/api"
+import * as Api from "@tidebase/api"
+import type { Event, Gate, QueueConfig, QueueSummary, RecoveryAttempt, Run, RunDetail, RunReplay, ScheduleModel, Step } from "@tidebase/api"
 import { newRunId } from "@tidebase/domain"
 import { Context, Duration, Effect, Layer, Option, Redacted } from "effect"
+import type { Stream } from "effect"
+import type { SubscribeOptions } from "./LiveEvents.js"
 import type { ConfigError } from "effect"
 import { NoRecoveryWebhookError, RunAlreadyCompletedError } from "./Errors.js"
 import type { RunNotFoundError, TidebaseRequestError, WorkflowError } from "./Errors.js"
@@ -38,7 +41,28 @@ export interface CreateRunOptions {
 export interface ListRunsFilter {
   readonly status?: string
   readonly workflowName?: string
+  readonly queue?: string
+  /** ISO-8601 bounds on when runs were created. */
+  readonly createdAfter?: string
+  readonly createdBefore?: string
+  /** Runs whose metadata holds each of these fields. */
+  readonly metadata?: Record<string, unknown>
   readonly limit?: number
+  /** The `next` of a previous page (`runs.page`). */
+  readonly cursor?: string
+}
+
+/** Where a fork's history ends, and what it changes. */
+export interface ForkOptions {
+  /** The source's events 1..atSeq (absent, and no `afterStep`: all of them). */
+  readonly atSeq?: number
+  /** Up to the last completion of this step. */
+  readonly afterStep?: string
+  readonly runId?: string
+  readonly input?: unknown
+  readonly workflowName?: string
+  /** Outputs replacing those of completed steps of the prefix, by step name. */
+  readonly stepOutputs?: Record<string, unknown>
 }
 
 export interface TidebaseService {
@@ -57,6 +81,15 @@ export interface TidebaseService {
     ) => Effect.Effect<{ readonly run: Run; readonly created: boolean }, TidebaseRequestError>
     readonly get: (runId: string) => Effect.Effect<RunDetail, RunNotFoundError | TidebaseRequestError>
     readonly list: (filter?: ListRunsFilter) => Effect.Effect<ReadonlyArray<Run>, TidebaseRequestError>
+    /** One page of runs, newest first, and the cursor of the next page (null on the last). */
+    readonly page: (filter?: ListRunsFilter) => Effect.Effect<{ readonly runs: ReadonlyArray<Run>; readonly next: string | null }, TidebaseRequestError>
+    /** The run as of its event `seq` (its latest when omitted), folded from its event log. */
+    readonly replay: (runId: string, options?: { readonly seq?: number }) => Effect.Effect<RunReplay, RunNotFoundError | TidebaseRequestError>
+    /** A new run whose history is the source's up to a point: invoked, it replays that prefix and executes the rest. */
+    readonly fork: (
+      runId: string,
+      options?: ForkOptions
+    ) => Effect.Effect<{ readonly run: Run; readonly forkedAtSeq: number; readonly steps: ReadonlyArray<Step> }, RunNotFoundError | TidebaseRequestError>
     /**
      * Sets, changes or (null) clears the run's budget. A run stopped by its budget resumes once it
      * is raised and the run is re-invoked.
@@ -75,6 +108,13 @@ export interface TidebaseService {
       runId: string,
       options?: { readonly reason?: string | null }
     ) => Effect.Effect<RecoveryAttempt, RunNotFoundError | NoRecoveryWebhookError | TidebaseRequestError>
+  }
+  readonly events: {
+    /**
+     * The events of one run (cursor: seq) or of every run (`"all"`, cursor: position), history after
+     * `after` then live, reconnecting after the last event seen when the connection drops.
+     */
+    readonly subscribe: (target: string, options?: SubscribeOptions) => Stream.Stream<Event>
   }
   readonly gates: {
     /** Decides a gate, exactly once: a second decision, a wrong token or an unknown gate is `GateResolveRefusedError`. */
@@ -109,6 +149,9 @@ export interface TidebaseService {
   }
 }
 
+const listPage = (client: Context.Tag.Service<TidebaseClient>, { metadata, ...filter }: ListRunsFilter) =>
+  request(client.runs.list({ urlParams: metadata === undefined ? filter : { ...filter, metadata: JSON.stringify(metadata) } }), { runId: "" })
+
 /** The service over a client; `workerId` names this worker's leases unless a run names its own. */
 const make = (workerId: string | undefined = undefined) => Effect.map(TidebaseClient, (client): TidebaseService => ({
   client,
@@ -121,8 +164,14 @@ const make = (workerId: string | undefined = undefined) => Effect.map(TidebaseCl
       return request(client.runs.create({ path: { workflowName }, payload: { ...options, runId } }), { runId })
     },
     get: (runId) => request(client.runs.get({ path: { runId } }), { runId }),
-    list: (filter = {}) =>
-      Effect.map(request(client.runs.list({ urlParams: filter }), { runId: "" }), ({ runs }) => runs),
+    list: (filter = {}) => Effect.map(listPage(client, filter), ({ runs }) => runs),
+    page: (filter = {}) => listPage(client, filter),
+    replay: (runId, options = {}) => request(client.replay.replay({ path: { runId }, urlParams: options }), { runId }),
+    fork: (runId, options = {}) =>
+      client.replay.fork({ path: { runId }, payload: options }).pipe(
+        Effect.catchTag("ChildRunIdTaken", (e) => Effect.fail(Api.BadRequest.fromIssues([{ path: ["runId"], message: e.error }]))),
+        (effect) => request(effect, { runId })
+      ),
     setBudget: (runId, budget) =>
       Effect.map(request(client.runs.update({ path: { runId }, payload: { budget } }), { runId }), ({ run }) => run),
     recover: (runId, options = {}) =>
@@ -137,6 +186,9 @@ const make = (workerId: string | undefined = undefined) => Effect.map(TidebaseCl
         (effect) => request(effect, { runId }),
         Effect.map(({ run }) => run)
       )
+  },
+  events: {
+    subscribe: (target, options) => client.live.subscribe(target, options)
   },
   gates: {
     resolve: (runId, gateId, options) => resolveGate(client, runId, gateId, options)

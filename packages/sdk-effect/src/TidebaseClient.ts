@@ -1,7 +1,7 @@
 import { HttpApiClient, HttpClient, HttpClientRequest } from "@effect/platform"
 import { TidebaseApi } from "@tidebase/api"
 import { Context, Effect, Layer, Option, Redacted } from "effect"
-import { followEvents } from "./LiveEvents.js"
+import { followEvents, subscribeEvents } from "./LiveEvents.js"
 import { TidebaseConfig } from "./TidebaseConfig.js"
 import { DEFAULT_REQUEST_TIMEOUT, DEFAULT_RETRY_TRANSPORT_FOR, fetchLayer, noteAnswers, retryTransport } from "./Transport.js"
 
@@ -26,7 +26,8 @@ const make = (config: TidebaseConfig) =>
       transformResponse: noteAnswers(baseUrl, Option.isSome(config.apiKey))
     })
     /** The run's live event stream, which the api client cannot read (it is not one JSON answer). */
-    const live = { follow: followEvents(authorized(yield* HttpClient.HttpClient), baseUrl) }
+    const http = authorized(yield* HttpClient.HttpClient)
+    const live = { follow: followEvents(http, baseUrl), subscribe: subscribeEvents(http, baseUrl) }
     return { ...api, live }
   })
 

@@ -1,7 +1,9 @@
-import type { Gate, QueueConfig, QueueSummary, RecoveryAttempt, Run, RunDetail, ScheduleModel, Step } from "@tidebase/api"
+import type { Event, Gate, QueueConfig, QueueSummary, RecoveryAttempt, Run, RunDetail, RunReplay, ScheduleModel, Step } from "@tidebase/api"
 import { CurrentRun, Tidebase as EffectTidebase, Worker } from "@tidebase/effect"
-import type { BudgetInput, CancelRunOptions, Enqueued, EnqueueOptions, ListRunsFilter, QueueSettings, ResolveGateOptions, ResolveStepOptions, ScheduleOptions } from "@tidebase/effect"
-import { Cause, Effect, Exit, ManagedRuntime } from "effect"
+import type { BudgetInput, CancelRunOptions, Enqueued, EnqueueOptions, ForkOptions, ListRunsFilter, QueueSettings, ResolveGateOptions, ResolveStepOptions, ScheduleOptions, SubscribeOptions } from "@tidebase/effect"
+import { Cause, Effect, Exit, ManagedRuntime, Stream } from "effect"
+import { subscription } from "./Subscription.js"
+import type { EventSubscription } from "./Subscription.js"
 import type { ConfigError } from "effect"
 import type { RunOptions, TidebaseOptions } from "./Options.js"
 import { attachSession } from "./Session.js"
@@ -96,6 +98,19 @@ export class Tidebase {
     get: (runId: string): Promise<RunDetail> => this.#exec(Effect.flatMap(EffectTidebase, (tide) => tide.runs.get(runId))),
     list: (filter: ListRunsFilter = {}): Promise<ReadonlyArray<Run>> =>
       this.#exec(Effect.flatMap(EffectTidebase, (tide) => tide.runs.list(filter))),
+    /** One page of runs, newest first; pass `next` back as `cursor` for the following page (null: the last). */
+    page: (filter: ListRunsFilter = {}): Promise<{ readonly runs: ReadonlyArray<Run>; readonly next: string | null }> =>
+      this.#exec(Effect.flatMap(EffectTidebase, (tide) => tide.runs.page(filter))),
+    /** The run as of its event `seq` (its latest when omitted), folded from its event log: for debugging what happened when. */
+    replay: (runId: string, options: { readonly seq?: number } = {}): Promise<RunReplay> =>
+      this.#exec(Effect.flatMap(EffectTidebase, (tide) => tide.runs.replay(runId, options))),
+    /**
+     * A new run whose history is the source's up to `atSeq` or `afterStep` (with `stepOutputs`
+     * replacing recorded outputs): `tide.run(name, { runId: fork.run.id }, fn)` replays that prefix
+     * and executes the rest. The source is never changed.
+     */
+    fork: (runId: string, options: ForkOptions = {}): Promise<{ readonly run: Run; readonly forkedAtSeq: number; readonly steps: ReadonlyArray<Step> }> =>
+      this.#exec(Effect.flatMap(EffectTidebase, (tide) => tide.runs.fork(runId, options))),
     /**
      * Sets, changes or (null) clears the run's budget. A run stopped by its budget goes on when it
      * is raised and the run is re-invoked (completed steps replay).
@@ -118,6 +133,20 @@ export class Tidebase {
     /** Stops the run for good (its pending gates resolve `canceled`); rejects with RunAlreadyCompletedError on a completed run. */
     cancel: (runId: string, options: CancelRunOptions = {}): Promise<Run> =>
       this.#exec(Effect.flatMap(EffectTidebase, (tide) => tide.runs.cancel(runId, options)))
+  }
+
+  readonly events = {
+    /**
+     * The events of one run, or of every run (`"all"`), after `after` (a seq, or for `"all"` a
+     * position), then live; a dropped connection resumes after the last event seen. Iterate it with
+     * `for await`, or pass `onEvent`; `close()` ends it.
+     */
+    subscribe: (target: string, options: SubscribeOptions = {}, onEvent?: (event: Event) => void): EventSubscription => {
+      const events = Stream.unwrap(Effect.map(EffectTidebase, (tide) => tide.events.subscribe(target, options)))
+      const live = subscription(this.#runtime, onEvent === undefined ? events : Stream.tap(events, (e) => Effect.sync(() => onEvent(e))))
+      if (onEvent !== undefined) void (async () => { for await (const _ of live); })()
+      return live
+    }
   }
 
   readonly gates = {

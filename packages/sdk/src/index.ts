@@ -5,8 +5,10 @@ export type {
   QueueConfig,
   QueueSummary,
   ScheduleModel as Schedule,
+  Event,
   Run,
   RunDetail,
+  RunReplay,
   State,
   StateStream,
   StateVersion,
@@ -43,7 +45,10 @@ export type {
   CancelRunOptions,
   Enqueued,
   EnqueueOptions,
+  ForkOptions,
+  ListRunsFilter,
   QueueSettings,
+  SubscribeOptions,
   ScheduleOptions,
   GateDecided,
   GateState,
@@ -62,6 +67,7 @@ export type {
 } from "@tidebase/effect"
 export type { RunOptions, StepOptions, TidebaseOptions } from "./Options.js"
 export { Tidebase } from "./Tidebase.js"
+export type { EventSubscription } from "./Subscription.js"
 export { SessionClosedError } from "./Session.js"
 export type { AttachOptions, AttachTarget, Session } from "./Session.js"
 export type { WorkflowFn, WorkOptions } from "./Tidebase.js"
