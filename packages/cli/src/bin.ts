@@ -8,18 +8,30 @@ import {
   PendingMigrations,
   ProjectionRebuilder,
   ProjectionRebuilderLive,
+  ReplayVerifier,
   ServerConfig,
   StartupError
 } from "@tidebase/server"
-import { resolveCommand } from "./Resolve.js"
+import { forkCommand, forkUsage } from "./ForkCommand.js"
+import { eventsCommand, eventsUsage, replayCommand, replayUsage, runsCommand, runsUsage, showCommand, showUsage } from "./Inspect.js"
+import { resolveCommand, resolveUsage } from "./Resolve.js"
 
 const usage = `usage: tidebase <command>
   start | dev              serve the API on PORT (default 7373); embedded Postgres unless DATABASE_URL
   migrate                  apply pending migrations
   projections rebuild      truncate the read models and refold them from the event log
   projections verify       rebuild in a rolled-back transaction; exit 1 if it differs from the live rows
-  resolve <runId> <stepId> --action retry|complete|fail [--output JSON] --actor NAME [--reason TEXT]
-                           a person's decision on a parked step, over HTTP to TIDEBASE_URL`
+  verify                   projections verify, then replay every run from its log and compare with GET /runs/:id
+
+over HTTP to --url, else TIDEBASE_URL (default http://localhost:7373), with TIDEBASE_API_KEY; --json prints JSON:
+  ${runsUsage}
+  ${showUsage}
+  ${replayUsage}
+  ${eventsUsage}
+  ${forkUsage}
+  ${resolveUsage}
+
+exit codes: 0 done, 1 the command failed (differences found, no such run, server refused or unreachable), 2 usage`
 
 /** One-shot commands against the configured database (which they start when embedded). */
 const withDatabase = <A, E>(body: Effect.Effect<A, E, Layer.Layer.Success<ReturnType<typeof DatabaseLive>>>) =>
@@ -38,6 +50,18 @@ const serve = Layer.launch(MainLive).pipe(
   )
 )
 
+/** Prints each table that differs; the number of differing tables. */
+const verifyProjections = Effect.flatMap(ProjectionRebuilder, (r) => r.verify).pipe(
+  Effect.map((differences) => {
+    if (differences.length === 0) console.log("projections verify: 0 differences")
+    for (const d of differences) {
+      console.error(`${d.table}: ${d.onlyLive} live rows differ from rebuild, ${d.onlyRebuilt} rebuilt rows missing live (e.g. ${d.sampleIds.join(", ")})`)
+    }
+    return differences.length
+  }),
+  Effect.provide(ProjectionRebuilderLive)
+)
+
 const commands: Record<string, Effect.Effect<void, unknown>> = {
   start: serve,
   dev: serve,
@@ -51,22 +75,30 @@ const commands: Record<string, Effect.Effect<void, unknown>> = {
       Effect.provide(ProjectionRebuilderLive)
     )
   ),
-  "projections verify": withDatabase(
-    Effect.flatMap(ProjectionRebuilder, (r) => r.verify).pipe(
-      Effect.flatMap((differences) => {
-        if (differences.length === 0) return Effect.sync(() => console.log("projections verify: 0 differences"))
-        for (const d of differences) {
-          console.error(`${d.table}: ${d.onlyLive} live rows differ from rebuild, ${d.onlyRebuilt} rebuilt rows missing live (e.g. ${d.sampleIds.join(", ")})`)
-        }
-        return Effect.sync(() => { process.exitCode = 1 })
-      }),
-      Effect.provide(ProjectionRebuilderLive)
-    )
-  )
+  "projections verify": withDatabase(Effect.flatMap(verifyProjections, (differences) => Effect.sync(() => {
+    if (differences > 0) process.exitCode = 1
+  }))),
+  verify: withDatabase(Effect.gen(function*() {
+    const projections = yield* verifyProjections
+    const replays = yield* Effect.flatMap(ReplayVerifier, (v) => v.verify).pipe(Effect.provide(ReplayVerifier.Default))
+    for (const d of replays.differences) console.error(`run ${d.runId}: replay's ${d.field} differs from the read model`)
+    console.log(`replay verify: ${replays.differences.length} differences over ${replays.runs} runs`)
+    if (projections + replays.differences.length > 0) process.exitCode = 1
+  }))
+}
+
+/** Subcommands whose arguments are their own (ids, options). */
+const withArguments: Record<string, (args: ReadonlyArray<string>) => Effect.Effect<void>> = {
+  resolve: resolveCommand,
+  runs: runsCommand,
+  show: showCommand,
+  replay: replayCommand,
+  events: eventsCommand,
+  fork: forkCommand
 }
 
 const name = process.argv.slice(2).join(" ")
-const command = process.argv[2] === "resolve" ? resolveCommand(process.argv.slice(3)) : commands[name]
+const command = withArguments[process.argv[2] ?? ""]?.(process.argv.slice(3)) ?? commands[name]
 if (command === undefined) {
   console.error(usage)
   process.exitCode = name === "" || name === "help" || name === "--help" ? 0 : 2
