@@ -143,7 +143,9 @@ export const CheckpointStepPayload = Schema.Struct({
   options: Schema.optional(Schema.Unknown),
   output: Schema.optional(Schema.Unknown),
   leaseOwner: Name,
-  leaseEpoch: LeaseEpoch
+  leaseEpoch: LeaseEpoch,
+  /** Extension: how long the step ran before this request, so its `step.started` says when it began. */
+  durationMs: Schema.optional(Schema.Int.pipe(Schema.between(0, 24 * 60 * 60 * 1000)))
 })
 
 export const CompleteStepPayload = Schema.Struct({

@@ -302,6 +302,8 @@ export interface RecordStep {
   /** Recording without a step lease is only for the run lease's holder. */
   readonly fence: Fence
   readonly newStepId: string
+  /** How long the step ran before it was recorded: its start is that long ago (never before the run). */
+  readonly durationMs?: number | undefined
   readonly now: number
 }
 
@@ -325,6 +327,7 @@ export const decideRecordStep = (state: RunAggregate, cmd: RecordStep) =>
     if (run.status !== "running" || !holds(cmd.fence, run.leaseOwner, run.attempt)) return Either.left(new LeaseLost({ run }))
     const stepId = step?.id ?? cmd.newStepId
     const at = iso(cmd.now)
+    const startedAt = iso(Math.max(cmd.now - (cmd.durationMs ?? 0), Date.parse(run.createdAt)))
     // The step already ran, so its checkpoint is kept either way; an over-budget run stops right after it.
     const overBudget = isOverBudget(run)
     return Either.right({
@@ -341,7 +344,7 @@ export const decideRecordStep = (state: RunAggregate, cmd: RecordStep) =>
           leaseExpiresAt: at,
           attempt: (step?.attempt ?? 0) + 1,
           runEpoch: run.attempt,
-          at
+          at: startedAt
         }),
         new StepCompleted({ stepId, name: cmd.name, output: cmd.output, at }),
         ...(overBudget ? budgetStop(run, cmd.now) : [])

@@ -25,6 +25,7 @@ export const runThenRecord = <A, E, R>(
 ) =>
   Effect.gen(function*() {
     const runtime = yield* Effect.runtime<never>()
+    const startedAt = Date.now()
     let announcing: Promise<Announcement<A>> | undefined
     // A timer rather than a forked, sleeping fiber: most steps finish first, and a fiber per
     // step cost more client CPU than the rest of the step's bookkeeping. Once sent, the begin
@@ -57,7 +58,9 @@ export const runThenRecord = <A, E, R>(
       yield* completeStep(run, id.name, lease, output)
       return settled<A, E>(value)
     }
-    return settled<A, E>(yield* checkpointStep(run, id, options, value, output))
+    // The step's start, for its log: the server counts back from when it records it.
+    const durationMs = Math.min(Math.max(0, Date.now() - startedAt), 24 * 60 * 60 * 1000)
+    return settled<A, E>(yield* checkpointStep(run, id, options, value, output, durationMs))
   })
 
 const settled = <A, E>(value: A): FirstAttempt<A, E> => ({ _tag: "Settled", value })

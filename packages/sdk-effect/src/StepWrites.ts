@@ -115,11 +115,11 @@ export const beginStep = <A>(run: RunContext, id: StepIdentity, options: StepOpt
   )
 
 /** steps/checkpoint: a step this invocation already ran, recorded in one request; a checkpoint that exists wins. */
-export const checkpointStep = <A>(run: RunContext, id: StepIdentity, options: StepOptions<A, any>, value: A, output: unknown) =>
+export const checkpointStep = <A>(run: RunContext, id: StepIdentity, options: StepOptions<A, any>, value: A, output: unknown, durationMs: number) =>
   request(
     run.client.steps.checkpoint({
       path: { runId: run.runId },
-      payload: { ...id, output, leaseOwner: run.leaseOwner, leaseEpoch: run.leaseEpoch }
+      payload: { ...id, output, leaseOwner: run.leaseOwner, leaseEpoch: run.leaseEpoch, durationMs }
     }),
     { runId: run.runId, step: id.name }
   ).pipe(

@@ -69,6 +69,14 @@ serverSuite("@tidebase/sdk replay, fork and events", (it) => {
       expect(fromAll.map((e) => e.type)).toEqual(["step.completed"])
     }))
 
+  it.effect("a step recorded in one request keeps when it started: its recorded duration covers the time it ran", () =>
+    withTide(async (tide) => {
+      const runId = newRunId()
+      await tide.run("timed", { runId }, (run) => run.step("slow", () => new Promise((r) => setTimeout(() => r("done"), 120))))
+      const step = (await tide.runs.get(runId)).steps[0]!
+      expect(Date.parse(step.completedAt!) - Date.parse(step.startedAt)).toBeGreaterThanOrEqual(100)
+    }))
+
   it.effect("runs.page walks every run once with filters", () =>
     withTide(async (tide) => {
       const tag = newRunId()

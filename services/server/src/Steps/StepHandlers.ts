@@ -54,7 +54,8 @@ export class StepHandlers extends Effect.Service<StepHandlers>()("Tidebase/StepH
         options: payload.options ?? {},
         output: payload.output ?? null,
         fence: { leaseOwner: payload.leaseOwner, leaseEpoch: payload.leaseEpoch },
-        newStepId: newStepId()
+        newStepId: newStepId(),
+        durationMs: payload.durationMs
       }).pipe(
         Effect.map((outcome) => existingStepReply(outcome, payload.inputHash) as Api.StepCheckpointResult),
         wireErrors
