@@ -1,4 +1,4 @@
-import { HttpApi, HttpApiEndpoint, HttpApiGroup } from "@effect/platform"
+import { HttpApi, HttpApiEndpoint, HttpApiGroup, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
 import { Authorization, EventStreamAuthorization } from "./Authorization.js"
 import {
@@ -456,6 +456,8 @@ export class TidebaseApi extends HttpApi.make("tidebase")
   .add(EventsGroup)
   .add(ReplayGroup)
   .addError(BadRequest)
+  .annotate(OpenApi.Title, "Tidebase")
+  .annotate(OpenApi.Description, "Checkpoints for AI agent workflows: the Tidebase v0.6 wire protocol and its extensions.")
 {}
 
 export { Authorization, EventStreamAuthorization } from "./Authorization.js"

@@ -141,6 +141,19 @@ export const aggregateOf = (
   deliveries: pieces.deliveries ?? new Map()
 })
 
+/** A heartbeat's renewal of a run lease: kept beside the log (`run_heartbeats`), never an event. */
+export interface LeaseRenewal {
+  readonly attempt: number
+  readonly leaseExpiresAt: string
+}
+
+/** The run with its lease as renewed: a renewal counts for the lease epoch it was made under, while the lease is held. */
+export const withLeaseRenewal = (run: RunState, renewal: LeaseRenewal | undefined): RunState =>
+  renewal === undefined || renewal.attempt !== run.attempt || run.leaseOwner === null ||
+    (run.leaseExpiresAt !== null && Date.parse(run.leaseExpiresAt) >= Date.parse(renewal.leaseExpiresAt))
+    ? run
+    : { ...run, leaseExpiresAt: renewal.leaseExpiresAt }
+
 export const isFinal = (status: RunStatus) => status === "completed" || status === "cancelled"
 
 export const evolve = (state: RunAggregate, event: RunEvent): RunAggregate => {

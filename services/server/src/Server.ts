@@ -1,4 +1,4 @@
-import { HttpApiBuilder, HttpMiddleware, HttpRouter } from "@effect/platform"
+import { HttpApiBuilder, HttpApiScalar, HttpMiddleware, HttpRouter } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { TidebaseApi } from "@tidebase/api"
 import { QUEUE_BACKOFF } from "@tidebase/domain"
@@ -128,6 +128,8 @@ export const HttpServerLive = (config: ServerConfig) => {
     // Listening comes after everything else is built: a connection accepted is one that can be served.
     Layer.provideMerge(NodeServerLive(config)),
     Layer.provide(WireFailuresMiddleware),
+    // The contract, served: the OpenAPI document and an API reference page built from it.
+    Layer.provide([HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" }), HttpApiScalar.layer({ path: "/docs" })]),
     Layer.provide(ApiLive),
     Layer.provide(Layer.merge(StepHandlers.Default, QueueHandlers.Default).pipe(Layer.provide([CommandsLive, settings]))),
     Layer.provide([

@@ -88,14 +88,15 @@ serverSuite("opt-in bearer auth", (it) => {
       }
     }))
 
-  it.effect("?token= is refused on every route but the event stream", () =>
+  it.effect("?token= is refused on every route but the event streams (one run's, every run's)", () =>
     Effect.gen(function*() {
       const url = (yield* TestServer).url
       const runId = (yield* http(url, { authorization: `Bearer ${KEY}` }).post("/runs/auth", {})).body.run.id
       const stream = `/runs/${runId}/events`
+      const streams = [stream, "/events"]
       for (const route of routes(runId).filter((r) => r.path !== "/health")) {
         const reply = yield* call(`${url}${route.path}?token=${KEY}`, route.method)
-        expect([route.method, route.path, reply.status]).toEqual([route.method, route.path, route.path === stream ? 200 : 401])
+        expect([route.method, route.path, reply.status]).toEqual([route.method, route.path, streams.includes(route.path) ? 200 : 401])
       }
       expect((yield* call(`${url}${stream}?token=nope`, "GET")).status).toBe(401)
       // A wrong bearer does not hide a right token: EventSource cannot drop a header it never set.

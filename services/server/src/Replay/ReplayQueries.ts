@@ -1,5 +1,8 @@
 import type { RunReplay } from "@tidebase/api"
 import { replayRun } from "@tidebase/domain"
+import { PgPool } from "../Database/PgPool.js"
+import { leaseRenewal } from "./LeaseRenewals.js"
+import { withRenewal } from "./ReplayWire.js"
 import { Data, Effect, Option } from "effect"
 import { EventStore } from "../EventStore/EventStore.js"
 import { toWireEvent } from "../Events/WireEvent.js"
@@ -13,6 +16,7 @@ export class SeqOutOfRange extends Data.TaggedError("SeqOutOfRange")<{ readonly 
 export class ReplayQueries extends Effect.Service<ReplayQueries>()("Tidebase/ReplayQueries", {
   effect: Effect.gen(function*() {
     const store = yield* EventStore
+    const pool = yield* PgPool
 
     /** The run as of event `seq` (its latest when omitted); none when there is no such run. */
     const replay = (runId: string, seq?: number): Effect.Effect<Option.Option<RunReplay>, SeqOutOfRange> =>
@@ -23,7 +27,9 @@ export class ReplayQueries extends Effect.Service<ReplayQueries>()("Tidebase/Rep
         if (at > latestSeq) return yield* Effect.fail(new SeqOutOfRange({ latestSeq }))
         const stored = yield* store.readStream("run", runId, 0, at)
         const replayed = replayRun(stored.map((e) => RunKind.fromStored(e.type, e.payload)))
-        return Option.some(wireReplay(replayed, toWireEvent(stored[stored.length - 1]!), latestSeq))
+        // Lease renewals are not events: only the run as of now has them.
+        const renewed = at === latestSeq ? withRenewal(replayed, yield* leaseRenewal(pool, runId)) : replayed
+        return Option.some(wireReplay(renewed, toWireEvent(stored[stored.length - 1]!), latestSeq))
       })
 
     return { replay } as const

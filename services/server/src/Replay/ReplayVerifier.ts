@@ -5,7 +5,8 @@ import { toWireEvent } from "../Events/WireEvent.js"
 import type { StoredEvent } from "../EventStore/EventStore.js"
 import { RunKind } from "../Runs/RunKind.js"
 import { RunQueries } from "../Runs/RunQueries.js"
-import { wireReplay } from "./ReplayWire.js"
+import { leaseRenewal } from "./LeaseRenewals.js"
+import { wireReplay, withRenewal } from "./ReplayWire.js"
 
 /** A run whose replay at its latest seq is not what its read models show. */
 export interface ReplayDifference {
@@ -39,7 +40,7 @@ export class ReplayVerifier extends Effect.Service<ReplayVerifier>()("Tidebase/R
         const detail = yield* queries.detail(runId)
         if (stored.length === 0 || Option.isNone(detail)) return []
         const replayed: Record<string, unknown> = wireReplay(
-          replayRun(stored.map((e) => RunKind.fromStored(e.type, e.payload))),
+          withRenewal(replayRun(stored.map((e) => RunKind.fromStored(e.type, e.payload))), yield* leaseRenewal(pool, runId)),
           toWireEvent(stored[stored.length - 1]!),
           stored.length
         )

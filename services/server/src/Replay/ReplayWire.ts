@@ -1,8 +1,15 @@
 import type { Event, RunReplay, Step } from "@tidebase/api"
-import type { RunReplay as DomainReplay, StepState } from "@tidebase/domain"
+import { withLeaseRenewal } from "@tidebase/domain"
+import type { LeaseRenewal, RunReplay as DomainReplay, StepState } from "@tidebase/domain"
 import { wireRunFromState } from "../Runs/Rows.js"
 
 const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
+
+/** The replay with the run's lease as its heartbeats renewed it. */
+export const withRenewal = (replay: DomainReplay, renewal: LeaseRenewal | undefined): DomainReplay =>
+  replay.aggregate.run === undefined
+    ? replay
+    : { ...replay, aggregate: { ...replay.aggregate, run: withLeaseRenewal(replay.aggregate.run, renewal) } }
 
 /** A step as the wire shows it: the fold's step without the run epoch it was started under. */
 export const wireStep = ({ runEpoch: _, ...step }: StepState): Step => step
