@@ -13,6 +13,7 @@ import {
   StartupError
 } from "@tidebase/server"
 import { forkCommand, forkUsage } from "./ForkCommand.js"
+import { initCommand } from "./Init.js"
 import { eventsCommand, eventsUsage, replayCommand, replayUsage, runsCommand, runsUsage, showCommand, showUsage } from "./Inspect.js"
 import { resolveCommand, resolveUsage } from "./Resolve.js"
 
@@ -22,6 +23,7 @@ const usage = `usage: tidebase <command>
   projections rebuild      truncate the read models and refold them from the event log
   projections verify       rebuild in a rolled-back transaction; exit 1 if it differs from the live rows
   verify                   projections verify, then replay every run from its log and compare with GET /runs/:id
+  init [--dir PATH]        write the Tidebase block of AGENTS.md (how a coding agent should use Tidebase); idempotent
 
 over HTTP to --url, else TIDEBASE_URL (default http://localhost:7373), with TIDEBASE_API_KEY; --json prints JSON:
   ${runsUsage}
@@ -90,6 +92,7 @@ const commands: Record<string, Effect.Effect<void, unknown>> = {
 /** Subcommands whose arguments are their own (ids, options). */
 const withArguments: Record<string, (args: ReadonlyArray<string>) => Effect.Effect<void>> = {
   resolve: resolveCommand,
+  init: initCommand,
   runs: runsCommand,
   show: showCommand,
   replay: replayCommand,
