@@ -1,7 +1,34 @@
 import { expect } from "@effect/vitest"
+import { Tidebase } from "@tidebase/sdk"
 import type { Event } from "@tidebase/sdk"
+import * as net from "node:net"
+import type { AddressInfo } from "node:net"
 import { serverSuite } from "../../../test/TestServer.js"
 import { Crash, newRunId, rejection, withTide } from "./Harness.js"
+
+/** A TCP relay to the server whose connections can all be cut at once, as a restarting proxy or a flaky network would. */
+const relay = async (target: string) => {
+  const { hostname, port } = new URL(target)
+  const sockets = new Set<net.Socket>()
+  let connections = 0
+  const server = net.createServer((client) => {
+    connections++
+    const upstream = net.connect(Number(port), hostname)
+    for (const s of [client, upstream]) {
+      sockets.add(s)
+      s.on("close", () => sockets.delete(s))
+      s.on("error", () => {})
+    }
+    client.pipe(upstream).pipe(client)
+  })
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    cut: () => sockets.forEach((s) => s.destroy()),
+    connections: () => connections,
+    close: () => new Promise<void>((resolve) => { for (const s of sockets) s.destroy(); server.close(() => resolve()) })
+  }
+}
 
 serverSuite("@tidebase/sdk replay, fork and events", (it) => {
   it.effect("a fork after step 2 of a 4-step run replays steps 1-2 and executes 3-4; an edited output is what the workflow receives", () =>
@@ -75,6 +102,35 @@ serverSuite("@tidebase/sdk replay, fork and events", (it) => {
       await tide.run("timed", { runId }, (run) => run.step("slow", () => new Promise((r) => setTimeout(() => r("done"), 120))))
       const step = (await tide.runs.get(runId)).steps[0]!
       expect(Date.parse(step.completedAt!) - Date.parse(step.startedAt)).toBeGreaterThanOrEqual(100)
+    }))
+
+  it.effect("events.subscribe reconnects after a dropped connection and resumes after the last event seen: each event once, in order", () =>
+    withTide(async (tide, url) => {
+      const net = await relay(url)
+      const viaRelay = new Tidebase({ url: net.url })
+      try {
+        const runId = newRunId()
+        await tide.runs.create("dropped", { runId })
+        const seen: Array<number> = []
+        const sub = viaRelay.events.subscribe(runId, {}, (e) => seen.push(e.seq))
+        const until = async (n: number) => { while (seen.length < n) await new Promise((r) => setTimeout(r, 20)) }
+        await tide.run("dropped", { runId }, async (run) => {
+          await run.step("one", () => 1)
+          await until(4)
+          net.cut()
+          await run.step("two", () => 2)
+          await run.step("three", () => 3)
+          return "done"
+        })
+        const total = (await tide.runs.get(runId)).events.length
+        await until(total)
+        sub.close()
+        expect(net.connections()).toBeGreaterThanOrEqual(2)
+        expect(seen).toEqual(Array.from({ length: total }, (_, i) => i + 1))
+      } finally {
+        await viaRelay.close()
+        await net.close()
+      }
     }))
 
   it.effect("runs.page walks every run once with filters", () =>
