@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --import tsx
+#!/usr/bin/env node
 import { NodeRuntime } from "@effect/platform-node"
 import { Cause, Config, ConfigError, Effect, Exit, Layer } from "effect"
 import {

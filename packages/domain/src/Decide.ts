@@ -225,6 +225,7 @@ const abandonedStepOutcome = (step: StepState, now: number): ExistingStepOutcome
       new StepFailed({
         stepId: step.id,
         name: step.name,
+        retryable: false,
         error: {
           code: "step_abandoned",
           message: `step "${step.name}" was running when its worker lost the run (run lease epoch ${step.runEpoch}); ` +
@@ -405,6 +406,7 @@ export const decideFailStep = (state: RunAggregate, cmd: FailStep) =>
       new StepFailed({
         stepId: step.id,
         name: step.name,
+        retryable: cmd.retryable,
         error: cmd.error,
         resumeDecision,
         status: statusForDecision(resumeDecision),

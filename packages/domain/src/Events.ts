@@ -101,6 +101,8 @@ export class StepCompleted extends Schema.TaggedClass<StepCompleted>()("step.com
 export class StepFailed extends Schema.TaggedClass<StepFailed>()("step.failed", {
   stepId: Schema.String,
   name: Schema.String,
+  /** v0.6: whether the worker said the failure may be retried (absent from events written before it was recorded). */
+  retryable: Schema.optional(Schema.Boolean),
   error: Json,
   resumeDecision: ResumeDecision,
   status: StepStatus,

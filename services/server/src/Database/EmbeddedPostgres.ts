@@ -117,8 +117,11 @@ export const startEmbeddedPostgres = (options: { readonly dataDir: string; reado
       })
     }
     if (!existsSync(path.join(databaseDir, "PG_VERSION"))) {
+      // The first start takes seconds: say what is happening, so it does not look stuck.
+      yield* Effect.logInfo(`initialising the embedded Postgres cluster in ${databaseDir} (first start only)`)
       yield* attempt(`initdb failed in ${databaseDir}`, () => pg.initialise())
     }
+    yield* Effect.logInfo(`starting the embedded Postgres (data dir ${databaseDir})`)
     yield* Effect.acquireRelease(
       attempt(`embedded Postgres did not start (data dir ${databaseDir})`, () => pg.start()),
       () => Effect.promise(() => pg.stop()).pipe(Effect.timeout("10 seconds"), Effect.ignore)

@@ -6,7 +6,7 @@ import { Data, Effect } from "effect"
 import { readdirSync, readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 
-export const MIGRATIONS_DIR = fileURLToPath(new URL("../../../../migrations", import.meta.url))
+export const MIGRATIONS_DIR = fileURLToPath(new URL("../../migrations", import.meta.url))
 const MIGRATIONS_TABLE = "tidebase_migrations"
 
 export class PendingMigrations extends Data.TaggedError("PendingMigrations")<{
@@ -58,5 +58,6 @@ export const ensureMigrated = (autoMigrate: boolean): Effect.Effect<
   SqlClient.SqlClient | PgClient.PgClient
 > =>
   autoMigrate
-    ? Effect.asVoid(migrate)
+    ? Effect.flatMap(migrate, (applied) =>
+      applied.length === 0 ? Effect.void : Effect.logInfo(`applied ${applied.length} migration(s): ${applied.map(([id, name]) => `${id}_${name}`).join(", ")}`))
     : Effect.flatMap(pendingMigrations, (names) => names.length === 0 ? Effect.void : Effect.fail(new PendingMigrations({ names })))
