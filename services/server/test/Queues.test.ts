@@ -18,7 +18,7 @@ const enqueue = (api: Api, queue: string, body: Record<string, unknown> = {}) =>
 const claim = (api: Api, body: Record<string, unknown>) =>
   Effect.map(api.post("/queues/claim", body), (r) => {
     expect(r.status).toBe(200)
-    return r.body as { runs: Array<{ id: string; status: string; leaseOwner: string; attempt: number }>; leaseOwner: string }
+    return r.body as { runs: Array<{ id: string; status: string; leaseOwner: string; attempt: number; updatedAt: string }>; leaseOwner: string }
   })
 
 const eventTypes = (api: Api, runId: string) =>
