@@ -20,6 +20,7 @@ from .errors import (
     RunCancelledError,
     RunFailedError,
     RunNotFoundError,
+    SessionClosedError,
     StateNotFoundError,
     StepLockedError,
     StepNotResolvableError,
@@ -33,12 +34,14 @@ from .gate_protocol import GateDecision, GateState
 from .input_hash import input_hash, stable_stringify
 from .jsonvalue import JsonDict
 from .webhook import Invocation, parse_invocation, sign_webhook_body, verify_webhook_signature
+from .session import Session
 from .workflow_run import WorkflowRun
 
 __all__ = [
     "__version__",
     "Tidebase",
     "WorkflowRun",
+    "Session",
     "ChildSpec",
     "GateDecision",
     "GateState",
@@ -64,6 +67,7 @@ __all__ = [
     "RunCancelledError",
     "RunFailedError",
     "RunNotFoundError",
+    "SessionClosedError",
     "StateNotFoundError",
     "StepLockedError",
     "StepNotResolvableError",

@@ -46,7 +46,7 @@ class Tidebase:
         self.worker_id = worker_id or os.environ.get("TIDEBASE_WORKER_ID") or None
         self._workflows: Dict[str, WorkflowFn] = {}
         self._io = IO(self.transport, self._run_here)
-        self.runs = Runs(self._io)
+        self.runs = Runs(self._io, self)
         self.gates = Gates(self._io)
         self.steps = Steps(self._io)
         self.queues = Queues(self._io)

@@ -219,3 +219,13 @@ def error_from_response(status: int, body: Any, run_id: Optional[str], where: st
     return TidebaseError(message, status=status, code=code, body=body) if status in (404, 409, 422) else TidebaseRequestError(
         message, status=status, code=code, body=body
     )
+
+
+class SessionClosedError(TidebaseError):
+    """A write on a session that has ended: completed, failed, or lost to another worker (or cancelled)."""
+
+    def __init__(self, run_id: str, reason: str) -> None:
+        super().__init__(f"session on run {run_id} is closed ({reason})", code="session_closed")
+        self.run_id = run_id
+        #: "completed", "failed", "lease_lost" or "cancelled".
+        self.reason = reason

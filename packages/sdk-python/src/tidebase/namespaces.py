@@ -2,16 +2,43 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence
 
 from . import api_protocol as api
 from .api_protocol import UNSET
 from .ops import IO, drive
 
+if TYPE_CHECKING:
+    from .client import Tidebase
+    from .errors import TidebaseError
+    from .session import AttachTarget, Session
+
 
 class Runs:
-    def __init__(self, io: IO) -> None:
+    def __init__(self, io: IO, client: Optional["Tidebase"] = None) -> None:
         self._io = io
+        self._client = client
+
+    def attach(
+        self,
+        target: Optional["AttachTarget"] = None,
+        *,
+        on_lease_lost: Optional[Callable[["TidebaseError"], None]] = None,
+        **run_options: Any,
+    ) -> "Session":
+        """A session on a run, driven step by step without a workflow function.
+
+        `attach(run_id)` resumes an existing run; `attach({"workflow_name": ..., "input": ..., "run_id": ...})`
+        (or the same as keyword arguments, with any other `tide.run` option such as `lease_ms`) creates
+        one, or resumes it when `run_id` names one. Raises SessionClosedError when the run is already
+        completed. `on_lease_lost(refusal)` is called once if another worker takes the run over (or it is
+        cancelled): the session is closed then.
+        """
+        from .session import attach
+
+        if self._client is None:
+            raise RuntimeError("attach needs the client: use tide.runs of a Tidebase")
+        return attach(self._client, target, on_lease_lost, run_options)
 
     def create(
         self,

@@ -48,7 +48,7 @@ class AsyncTidebase:
         self._workflows: Dict[str, AsyncWorkflowFn] = {}
         self._io = IO(self.transport, self._run_here)
         self._background: Set["asyncio.Task[Any]"] = set()
-        self.runs = AsyncRuns(self._io)
+        self.runs = AsyncRuns(self._io, self)
         self.gates = AsyncGates(self._io)
         self.steps = AsyncSteps(self._io)
         self.queues = AsyncQueues(self._io)

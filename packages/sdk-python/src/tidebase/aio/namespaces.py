@@ -2,16 +2,38 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence
 
 from .. import api_protocol as api
 from ..api_protocol import UNSET
 from ..ops import IO, drive_async
 
+if TYPE_CHECKING:
+    from ..errors import TidebaseError
+    from ..session import AttachTarget
+    from .client import AsyncTidebase
+    from .session import AsyncSession
+
 
 class AsyncRuns:
-    def __init__(self, io: IO) -> None:
+    def __init__(self, io: IO, client: Optional["AsyncTidebase"] = None) -> None:
         self._io = io
+        self._client = client
+
+    async def attach(
+        self,
+        target: Optional["AttachTarget"] = None,
+        *,
+        on_lease_lost: Optional[Callable[["TidebaseError"], None]] = None,
+        **run_options: Any,
+    ) -> "AsyncSession":
+        """A session on a run, driven step by step; see `Tidebase.runs.attach`. Its methods are coroutines,
+        and its run is a task on the running loop (`on_lease_lost` is called on the loop)."""
+        from .session import attach
+
+        if self._client is None:
+            raise RuntimeError("attach needs the client: use tide.runs of an AsyncTidebase")
+        return await attach(self._client, target, on_lease_lost, run_options)
 
     async def create(
         self,
