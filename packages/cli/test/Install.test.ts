@@ -1,7 +1,7 @@
 import { expect } from "@effect/vitest"
 import { Effect } from "effect"
-import { execFile, spawn } from "node:child_process"
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
+import { execFile, spawn, spawnSync } from "node:child_process"
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -151,39 +151,116 @@ serverSuite("the packages, packed and installed outside the repository", (it) =>
       expect(readFileSync(join(project, "AGENTS.md"), "utf8")).toContain("tidebase:begin")
 
       const env = { TIDEBASE_DATA_DIR: join(project, ".tidebase"), PORT: "0", DATABASE_URL: "" }
-      const served = yield* Effect.promise(() => serveUntilHealthy(bin, project, env))
-      expect(served.health).toEqual({ ok: true })
-      expect(served.output).toContain("initialising the embedded Postgres cluster")
-      expect(served.output).toContain("applied")
-      expect(served.code).toBe(0)
+      const server = yield* Effect.promise(() => serve(bin, project, env))
+      const health = yield* Effect.promise(() => fetch(`${server.url}/health`).then((r) => r.json()))
+      const code = yield* Effect.promise(server.stop)
+      expect(health).toEqual({ ok: true })
+      expect(server.output()).toContain("initialising the embedded Postgres cluster")
+      expect(server.output()).toContain("applied")
+      expect(code).toBe(0)
       expect(yield* Effect.promise(() => ok(bin, ["migrate"], project, env))).toContain("no pending migrations")
       expect(yield* Effect.promise(() => ok(bin, ["projections", "verify"], project, env))).toContain("0 differences")
     }), { timeout: 600_000 })
+
+  it.effect.skipIf(venvPython === undefined)("a fresh Python virtualenv outside the repository pip-installs the SDK and runs the seeds as written against npx tidebase start", () =>
+    Effect.gen(function*() {
+      const project = yield* Effect.promise(app)
+      const bin = join(project, "node_modules/.bin/tidebase")
+      const pyapp = mkdtempSync(join(tmpdir(), "tidebase-pyapp-"))
+      const venv = join(pyapp, "venv")
+      yield* Effect.promise(() => ok(venvPython!, ["-m", "venv", venv], pyapp))
+      const python = join(venv, "bin/python")
+      yield* Effect.promise(() => ok(python, ["-m", "pip", "install", "--no-index", "--no-cache-dir", "--quiet", join(ROOT, "packages/sdk-python")], pyapp))
+      for (const seed of ["agents.py", "research_pipeline.py", "workflows.py", "report_worker.py"]) copyFileSync(join(PYTHON_SEEDS, seed), join(pyapp, seed))
+      writeFileSync(join(pyapp, "drive.py"), PYTHON_DRIVER)
+
+      const env = { TIDEBASE_DATA_DIR: join(project, ".tidebase-python"), PORT: "0", DATABASE_URL: "" }
+      const server = yield* Effect.acquireRelease(Effect.promise(() => serve(bin, project, env)), (server) => Effect.promise(server.stop))
+      const { PYTHONPATH: _ignored, ...clean } = process.env
+      const out = yield* Effect.promise(() =>
+        new Promise<string>((resolve, reject) =>
+          execFile(python, ["drive.py"], { cwd: pyapp, env: { ...clean, TIDEBASE_URL: server.url, PYTHONDONTWRITEBYTECODE: "1" } }, (error, stdout, stderr) =>
+            error === null ? resolve(stdout) : reject(new Error(`drive.py failed: ${stderr}`)))))
+      const seen = JSON.parse(out)
+      expect(seen.module.startsWith(venv)).toBe(true)
+      expect(seen.pipeline).toEqual({
+        crash: "writer crashed mid-run",
+        result: "[writer] [researcher] Research: tides",
+        calls: ["researcher", "writer", "writer"]
+      })
+      expect(seen.report.status, seen.worker.stderr).toBe("completed")
+      expect(seen.report.result).toEqual({ report: expect.stringMatching(/^venv-\w+: intro\nvenv-\w+: findings$/) })
+      expect(seen.report.state).toEqual({ phase: "done", sections: 2 })
+      expect(seen.worker.code, seen.worker.stderr).toBe(0)
+    }).pipe(Effect.scoped), { timeout: 600_000 })
 })
 
-/** `tidebase start` until it says where it listens, then GET /health, then SIGTERM: what it printed and how it ended. */
-const serveUntilHealthy = (bin: string, cwd: string, env: Record<string, string>) =>
-  new Promise<{ readonly output: string; readonly health: unknown; readonly code: number | null }>((resolve, reject) => {
+const PYTHON_SEEDS = join(ROOT, "packages/sdk-python/tests/seeds")
+/** A python3 that can make a virtualenv with pip in it (ensurepip: Debian's needs python3-venv). */
+const venvPython = ["python3", "/usr/bin/python3"].find((bin) => spawnSync(bin, ["-c", "import ensurepip, venv"]).status === 0)
+
+/** Runs the docs' Python seeds as written, with the `tidebase` its virtualenv installed: the async pipeline (a crash, then a resume) and the queue worker. */
+const PYTHON_DRIVER = `import ast, asyncio, inspect, json, signal, subprocess, sys, time, uuid
+import agents, tidebase
+from tidebase import Tidebase
+
+async def pipeline(run_id, topic):
+    namespace = {"run_id": run_id, "topic": topic, "__name__": "seed"}
+    with open("research_pipeline.py") as source:
+        code = compile(source.read(), "research_pipeline.py", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+    outcome = eval(code, namespace)
+    if inspect.iscoroutine(outcome):
+        await outcome
+    return namespace["result"]
+
+run_id = f"venv-pipeline-{uuid.uuid4()}"
+agents.FAIL_ONCE.append("writer")
+try:
+    asyncio.run(pipeline(run_id, "tides"))
+    crash = None
+except RuntimeError as error:
+    crash = str(error)
+result = asyncio.run(pipeline(run_id, "tides"))
+
+tide = Tidebase()
+topic = f"venv-{uuid.uuid4().hex[:8]}"
+worker = subprocess.Popen([sys.executable, "report_worker.py"], stderr=subprocess.PIPE, text=True)
+enqueued = tide.enqueue("generate-report", input={"topic": topic}, dedupe_key=f"report-{topic}")
+deadline = time.monotonic() + 60
+while (detail := tide.runs.get(enqueued["run"]["id"]))["run"]["status"] != "completed" and time.monotonic() < deadline:
+    time.sleep(0.1)
+worker.send_signal(signal.SIGINT)
+_, worker_stderr = worker.communicate(timeout=30)
+print(json.dumps({
+    "module": tidebase.__file__,
+    "pipeline": {"crash": crash, "result": result, "calls": agents.CALLS},
+    "report": {"status": detail["run"]["status"], "result": detail["run"]["result"], "state": detail["state"]["value"]},
+    "worker": {"code": worker.returncode, "stderr": worker_stderr[-2000:]},
+}))
+`
+
+/** `tidebase start` in the background: where it listens once it says so, what it printed, and a stop that SIGTERMs it and answers its exit code. */
+const serve = (bin: string, cwd: string, env: Record<string, string>) =>
+  new Promise<{ readonly url: string; readonly output: () => string; readonly stop: () => Promise<number | null> }>((resolve, reject) => {
     const child = spawn(bin, ["start"], { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] })
     let output = ""
-    let health: unknown
+    const exited = new Promise<number | null>((done) => child.on("exit", (code) => done(code)))
     const killer = setTimeout(() => child.kill("SIGKILL"), 180_000)
+    const stop = () => {
+      clearTimeout(killer)
+      child.kill("SIGTERM")
+      return exited
+    }
     const onData = (chunk: Buffer) => {
       output += chunk
       const listening = /listening on (http:\/\/\S+)/.exec(output)
-      if (listening !== null && health === undefined) {
-        health = null
-        fetch(`${listening[1]}/health`).then((r) => r.json()).then((body) => {
-          health = body
-          child.kill("SIGTERM")
-        }, reject)
+      if (listening !== null) {
+        clearTimeout(killer)
+        resolve({ url: listening[1]!, output: () => output, stop })
       }
     }
     child.stdout.on("data", onData)
     child.stderr.on("data", onData)
     child.on("error", reject)
-    child.on("exit", (code) => {
-      clearTimeout(killer)
-      resolve({ output, health, code })
-    })
+    exited.then((code) => reject(new Error(`tidebase start exited ${code} before listening:\n${output}`)))
   })
