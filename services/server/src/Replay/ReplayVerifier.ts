@@ -44,7 +44,7 @@ export class ReplayVerifier extends Effect.Service<ReplayVerifier>()("Tidebase/R
           toWireEvent(stored[stored.length - 1]!),
           stored.length
         )
-        const live = JSON.parse(detail.value) as Record<string, unknown>
+        const live = JSON.parse(Buffer.concat(detail.value).toString()) as Record<string, unknown>
         live.gates = withoutTokens(live.gates as Array<Record<string, unknown>>)
         const differences: Array<ReplayDifference> = []
         for (const field of FIELDS) {

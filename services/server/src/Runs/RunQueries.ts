@@ -1,6 +1,8 @@
 import { Effect, Option } from "effect"
 import { PgPool } from "../Database/PgPool.js"
 import { tokenSql } from "../Gates/GateTokens.js"
+import { advance, DetailCache, detailBody, rendered, SEQ_SEPARATOR, STEP_SEPARATOR } from "./DetailCache.js"
+import type { RenderedDelta } from "./DetailCache.js"
 import { deliveryJson, edgeJson, eventJson, gateJson, recoveryJson, iso, jsonArray, runJson, stateJson, stateStreamJson, stateVersionJson, stepJson, usageJson } from "./WireJson.js"
 
 /** A read answered as JSON text built by Postgres: no row is decoded or re-encoded on the way. */
@@ -17,9 +19,8 @@ const CHANNELS = `(select coalesce(json_agg(json_build_object('source', c.source
     order by c.source desc, c.created_at, c."gateId", c.index), '[]'::json)
   from (${channelsOf("run", "runs", "null::text", "x.id = $1")} union all ${channelsOf("gate", "gates", "x.id", "x.run_id = $1")}) c)`
 
-const DETAIL = `select json_build_object(
-    'run', ${runJson("r")},
-    'steps', ${jsonArray(stepJson("s"), "(select * from steps where run_id = $1 order by seq) s")},
+/** Everything of a run's detail but its steps and events, as one JSON object. */
+const DETAIL_REST = `json_build_object(
     'state', (select ${stateJson("t")} from state_streams t where t.run_id = $1 and t.name = 'run:' || $1),
     'stateStreams', ${jsonArray(stateStreamJson("t"), "(select * from state_streams where run_id = $1 order by created_at, name) t")},
     'stateVersions', ${jsonArray(stateVersionJson("v"), "(select * from state_versions where run_id = $1 order by stream, version) v")},
@@ -34,10 +35,25 @@ const DETAIL = `select json_build_object(
     "(select c.* from run_edges e join run_read c on c.id = e.child_run_id where e.parent_run_id = $1 order by e.created_at, e.id) c"
   )
 },
-    'channels', ${CHANNELS},
-    'events', ${jsonArray(eventJson("e"), "(select * from events where category = 'run' and stream_id = $1 order by seq) e")}
-  )::text as body
-  from run_read r where r.id = $1`
+    'channels', ${CHANNELS}
+  )::text`
+
+/** The steps named by the run's `step.*` events after version $2: the only steps those events changed. */
+const STEPS_SINCE = `and s.name in (select e.payload ->> 'name' from events e
+    where e.category = 'run' and e.stream_id = $1 and e.seq > $2 and e.type like 'step.%')`
+
+/**
+ * A run's detail in pieces (see DetailCache): its stream version, the run, the rest, and the
+ * steps and events rendered from scratch or, `since` a version, only what changed after it.
+ */
+const detailSql = (since: boolean) =>
+  `select v.version::int as version, ${runJson("r")}::text as run, ${DETAIL_REST} as rest,
+    (select string_agg(s.seq || E'${SEQ_SEPARATOR}' || (${stepJson("s")})::text, E'${STEP_SEPARATOR}' order by s.seq)
+      from steps s where s.run_id = $1 ${since ? STEPS_SINCE : ""}) as steps,
+    (select string_agg((${eventJson("e")})::text, ',' order by e.seq)
+      from events e where e.category = 'run' and e.stream_id = $1 ${since ? "and e.seq > $2" : ""}) as events
+  from run_read r join event_streams v on v.category = 'run' and v.stream_id = r.id
+  where r.id = $1`
 
 const CHECKPOINT_FIELDS = `'stepId', s.id, 'name', s.name, 'inputHash', s.input_hash, 'output', s.output, 'completedAt', ${iso("s.completed_at")}`
 /** A checkpoint a person gave (resolve `complete`) says who; the others carry no extra field. */
@@ -87,6 +103,7 @@ export interface RunFilter {
 export class RunQueries extends Effect.Service<RunQueries>()("Tidebase/RunQueries", {
   effect: Effect.gen(function*() {
     const pool = yield* PgPool
+    const cache = yield* DetailCache
 
     const one = (name: string, text: string, params: ReadonlyArray<unknown>) =>
       pool.query<{ body: JsonText }>({ name, text, params }).pipe(
@@ -100,8 +117,33 @@ export class RunQueries extends Effect.Service<RunQueries>()("Tidebase/RunQuerie
         Effect.orDie
       )
 
-    /** `{run, steps, …, events}` of v0.6, complete, for a run of any length. */
-    const detail = (runId: string) => one("tidebase_run_detail", DETAIL, [runId])
+    type DetailRow = RenderedDelta & { readonly run: JsonText; readonly rest: JsonText }
+    const detailRow = (runId: string, since: number | undefined) =>
+      pool.query<DetailRow>(
+        since === undefined
+          ? { name: "tidebase_run_detail", text: detailSql(false), params: [runId] }
+          : { name: "tidebase_run_detail_since", text: detailSql(true), params: [runId, since] }
+      ).pipe(Effect.map((rows) => Option.fromNullable(rows[0])), Effect.orDie)
+
+    /**
+     * `{run, steps, …, events}` of v0.6, complete, for a run of any length. A long run's steps and
+     * events are rendered once and then only as far as its stream grew (DetailCache).
+     */
+    const detail = (runId: string): Effect.Effect<Option.Option<ReadonlyArray<Uint8Array>>> =>
+      Effect.gen(function*() {
+        const held = cache.get(runId)
+        const found = yield* detailRow(runId, held?.version)
+        if (Option.isNone(found)) return Option.none()
+        const row = found.value
+        // A stream never shrinks; a held version past it belongs to another database.
+        if (held !== undefined && row.version < held.version) {
+          cache.drop(runId)
+          return yield* detail(runId)
+        }
+        const run = held === undefined ? rendered(row) : advance(held, row)
+        cache.put(runId, run)
+        return Option.some(detailBody(row.run, run, row.rest))
+      })
 
     /** `{run, checkpoints}`: every completed step in one read, so a resume replays N steps without N round trips. */
     const checkpoints = (runId: string) => one("tidebase_run_checkpoints", CHECKPOINTS, [runId])
@@ -123,5 +165,6 @@ export class RunQueries extends Effect.Service<RunQueries>()("Tidebase/RunQuerie
       )
 
     return { exists, detail, checkpoints, list } as const
-  })
+  }),
+  dependencies: [DetailCache.Default]
 }) {}

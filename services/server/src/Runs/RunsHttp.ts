@@ -3,7 +3,7 @@ import * as Api from "@tidebase/api"
 import { newLeaseOwner, newRecoveryId, newRunId } from "@tidebase/domain"
 import { Effect, Option } from "effect"
 import { wireErrors } from "../Http/DomainErrors.js"
-import { jsonText } from "../Http/JsonText.js"
+import { jsonParts, jsonText } from "../Http/JsonText.js"
 import { ServerSettings } from "../ServerSettings.js"
 import { RunCommands } from "./RunCommands.js"
 import { RunQueries } from "./RunQueries.js"
@@ -24,7 +24,7 @@ export const RunsHttp = HttpApiBuilder.group(Api.TidebaseApi, "runs", (handlers)
     const found = (runId: string) =>
       Option.match({
         onNone: () => Effect.fail(Api.RunNotFound.of(runId)),
-        onSome: (body: string) => Effect.succeed(jsonText(body))
+        onSome: (body: string | ReadonlyArray<Uint8Array>) => Effect.succeed(typeof body === "string" ? jsonText(body) : jsonParts(body))
       })
 
     return handlers
