@@ -56,7 +56,7 @@ serverSuite("large runs", (it) => {
       expect(checkpoints[STEPS - 1]).toMatchObject({ name: `s${STEPS - 1}`, inputHash: `h${STEPS - 1}`, output: { i: STEPS - 1 } })
     }))
 
-  it.effect("a long run's detail stays exact as the run grows: after each begin, completion, failure and retry, GET /runs/:id equals the steps and events rendered afresh", () =>
+  it.effect("a long run's detail and checkpoints stay exact as the run grows: after each begin, completion, failure and retry, they equal the steps and events rendered afresh", () =>
     Effect.gen(function*() {
       const api = http((yield* TestServer).url)
       const runId = (yield* api.post("/runs/long", {})).body.run.id
@@ -65,8 +65,12 @@ serverSuite("large runs", (it) => {
 
       const expectExact = Effect.gen(function*() {
         const detail = (yield* api.get(`/runs/${runId}`)).body
-        expect(detail.steps).toEqual(yield* allPages(api, runId, "steps"))
+        const steps = yield* allPages(api, runId, "steps")
+        expect(detail.steps).toEqual(steps)
         expect(detail.events).toEqual(yield* allPages(api, runId, "events"))
+        const { checkpoints } = (yield* api.get(`/runs/${runId}/checkpoints`)).body
+        expect(checkpoints).toEqual(steps.flatMap((s: any) =>
+          s.status === "completed" ? [{ stepId: s.id, name: s.name, inputHash: s.inputHash, output: s.output, completedAt: s.completedAt }] : []))
         return detail
       })
       yield* expectExact

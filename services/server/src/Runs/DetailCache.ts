@@ -1,10 +1,11 @@
 import { Effect } from "effect"
 
 /**
- * The rendered `steps` and `events` of a long run's detail, as of one version of its stream,
- * held as UTF-8 bytes (a read copies them into its answer; nothing is encoded again). Both
- * are functions of the stream alone (steps change only through `step.*` events), so a read at
- * a later version renders only what came after: the new events, and the steps they name.
+ * A long run's rendered read (its detail's steps and events, or its checkpoints) as of one
+ * version of its stream, held as UTF-8 bytes (a read copies them into its answer; nothing is
+ * encoded again). Both are functions of the stream alone (steps change only through `step.*`
+ * events), so a read at a later version renders only what came after: the new events, and the
+ * steps they name.
  */
 export interface RenderedRun {
   readonly version: number
@@ -19,7 +20,10 @@ export interface RenderedRun {
   readonly bytes: number
 }
 
-/** What a read rendered past the cached version: `seq␟json` per changed step, joined by ␞; new events comma-joined. */
+/**
+ * What a read rendered past the cached version: `seq␟json` per changed step (`seq␟` for a step
+ * that left the read), joined by ␞; the new events comma-joined.
+ */
 export interface RenderedDelta {
   readonly version: number
   readonly steps: string | null
@@ -49,14 +53,21 @@ export const advance = (base: RenderedRun, delta: RenderedDelta): RenderedRun =>
   if (delta.steps !== null) {
     const next = new Map(base.steps)
     const added: Array<number> = []
+    let removed = false
     for (const piece of delta.steps.split(STEP_SEPARATOR)) {
       const cut = piece.indexOf(SEQ_SEPARATOR)
       const seq = Number(piece.slice(0, cut))
+      // An empty piece: the step no longer belongs to this read (a checkpoint whose step is running again).
+      if (cut === piece.length - 1) {
+        if (next.delete(seq)) removed = true
+        continue
+      }
       if (!next.has(seq)) added.push(seq)
       next.set(seq, Buffer.from(piece.slice(cut + 1)))
     }
+    if (removed) order = order.filter((seq) => next.has(seq))
     if (added.length > 0) {
-      const grown = [...base.order, ...added]
+      const grown = [...order, ...added]
       const inOrder = grown.every((seq, i) => i === 0 || grown[i - 1]! < seq)
       order = inOrder ? grown : grown.sort((a, b) => a - b)
     }
@@ -70,6 +81,13 @@ export const advance = (base: RenderedRun, delta: RenderedDelta): RenderedRun =>
 }
 
 export const rendered = (delta: RenderedDelta) => advance(empty, delta)
+
+/** The v0.6 checkpoints answer: the run and its completed steps. */
+export const checkpointsBody = (run: string, rendered: RenderedRun): ReadonlyArray<Uint8Array> => [
+  Buffer.from(`{"run":${run},"checkpoints":[`),
+  rendered.stepsBody,
+  Buffer.from("]}")
+]
 
 /** The v0.6 detail: the run, its steps, the rest (a JSON object's text), its events. */
 export const detailBody = (run: string, rendered: RenderedRun, rest: string): ReadonlyArray<Uint8Array> => [
@@ -86,7 +104,7 @@ const MIN_EVENTS = 1_000
 const MAX_BYTES = 128 * 1_048_576
 
 /**
- * The rendered steps and events of the long runs this process read last, most recent last.
+ * The rendered reads of the long runs this process read last, most recent last.
  * Never trusted blindly: every read names the version it holds, and Postgres renders what
  * the stream gained since, in the same statement (one snapshot) as the rest of the detail.
  */

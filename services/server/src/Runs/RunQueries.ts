@@ -1,8 +1,8 @@
 import { Effect, Option } from "effect"
 import { PgPool } from "../Database/PgPool.js"
 import { tokenSql } from "../Gates/GateTokens.js"
-import { advance, DetailCache, detailBody, rendered, SEQ_SEPARATOR, STEP_SEPARATOR } from "./DetailCache.js"
-import type { RenderedDelta } from "./DetailCache.js"
+import { advance, checkpointsBody, DetailCache, detailBody, rendered, SEQ_SEPARATOR, STEP_SEPARATOR } from "./DetailCache.js"
+import type { RenderedDelta, RenderedRun } from "./DetailCache.js"
 import { deliveryJson, edgeJson, eventJson, gateJson, recoveryJson, iso, jsonArray, runJson, stateJson, stateStreamJson, stateVersionJson, stepJson, usageJson } from "./WireJson.js"
 
 /** A read answered as JSON text built by Postgres: no row is decoded or re-encoded on the way. */
@@ -61,16 +61,18 @@ const CHECKPOINT = `case when s.resolution = 'complete'
     then json_build_object(${CHECKPOINT_FIELDS}, 'resolvedBy', s.resolved_by)
     else json_build_object(${CHECKPOINT_FIELDS}) end`
 
-const CHECKPOINTS = `select json_build_object(
-    'run', ${runJson("r")},
-    'checkpoints', ${
-  jsonArray(
-    CHECKPOINT,
-    "(select * from steps where run_id = $1 and status = 'completed' order by seq) s"
-  )
-}
-  )::text as body
-  from run_read r where r.id = $1`
+/**
+ * `{run, checkpoints}` in pieces, like the detail: every completed step from scratch or, `since`
+ * a version, each step the later events name (an empty piece for one that is not completed).
+ */
+const checkpointsSql = (since: boolean) =>
+  `select v.version::int as version, ${runJson("r")}::text as run,
+    (select string_agg(s.seq || E'${SEQ_SEPARATOR}' || case when s.status = 'completed' then (${CHECKPOINT})::text else '' end,
+        E'${STEP_SEPARATOR}' order by s.seq)
+      from steps s where s.run_id = $1 ${since ? STEPS_SINCE : "and s.status = 'completed'"}) as steps,
+    null::text as events
+  from run_read r join event_streams v on v.category = 'run' and v.stream_id = r.id
+  where r.id = $1`
 
 /** Newest first; the cursor is the last row's `createdAt|id`, so a page never repeats or skips a run. */
 const LIST = `with page as (
@@ -117,36 +119,45 @@ export class RunQueries extends Effect.Service<RunQueries>()("Tidebase/RunQuerie
         Effect.orDie
       )
 
-    type DetailRow = RenderedDelta & { readonly run: JsonText; readonly rest: JsonText }
-    const detailRow = (runId: string, since: number | undefined) =>
-      pool.query<DetailRow>(
-        since === undefined
-          ? { name: "tidebase_run_detail", text: detailSql(false), params: [runId] }
-          : { name: "tidebase_run_detail_since", text: detailSql(true), params: [runId, since] }
-      ).pipe(Effect.map((rows) => Option.fromNullable(rows[0])), Effect.orDie)
+    type RenderedRow = RenderedDelta & { readonly run: JsonText; readonly rest?: JsonText }
 
     /**
-     * `{run, steps, …, events}` of v0.6, complete, for a run of any length. A long run's steps and
-     * events are rendered once and then only as far as its stream grew (DetailCache).
+     * A long run's read rendered once and then only as far as its stream grew (DetailCache):
+     * `sql(false)` renders from scratch, `sql(true)` after the version `$2` that is held.
      */
-    const detail = (runId: string): Effect.Effect<Option.Option<ReadonlyArray<Uint8Array>>> =>
-      Effect.gen(function*() {
-        const held = cache.get(runId)
-        const found = yield* detailRow(runId, held?.version)
-        if (Option.isNone(found)) return Option.none()
-        const row = found.value
-        // A stream never shrinks; a held version past it belongs to another database.
-        if (held !== undefined && row.version < held.version) {
-          cache.drop(runId)
-          return yield* detail(runId)
-        }
-        const run = held === undefined ? rendered(row) : advance(held, row)
-        cache.put(runId, run)
-        return Option.some(detailBody(row.run, run, row.rest))
-      })
+    const renderedRead = (
+      name: string,
+      sql: (since: boolean) => string,
+      body: (row: RenderedRow, run: RenderedRun) => ReadonlyArray<Uint8Array>
+    ) => {
+      const read = (runId: string): Effect.Effect<Option.Option<ReadonlyArray<Uint8Array>>> =>
+        Effect.gen(function*() {
+          const key = `${name}:${runId}`
+          const held = cache.get(key)
+          const rows = yield* pool.query<RenderedRow>(
+            held === undefined
+              ? { name: `tidebase_run_${name}`, text: sql(false), params: [runId] }
+              : { name: `tidebase_run_${name}_since`, text: sql(true), params: [runId, held.version] }
+          ).pipe(Effect.orDie)
+          const row = rows[0]
+          if (row === undefined) return Option.none()
+          // A stream never shrinks; a held version past it belongs to another database.
+          if (held !== undefined && row.version < held.version) {
+            cache.drop(key)
+            return yield* read(runId)
+          }
+          const run = held === undefined ? rendered(row) : advance(held, row)
+          cache.put(key, run)
+          return Option.some(body(row, run))
+        })
+      return read
+    }
+
+    /** `{run, steps, …, events}` of v0.6, complete, for a run of any length. */
+    const detail = renderedRead("detail", detailSql, (row, run) => detailBody(row.run, run, row.rest ?? "{}"))
 
     /** `{run, checkpoints}`: every completed step in one read, so a resume replays N steps without N round trips. */
-    const checkpoints = (runId: string) => one("tidebase_run_checkpoints", CHECKPOINTS, [runId])
+    const checkpoints = renderedRead("checkpoints", checkpointsSql, (row, run) => checkpointsBody(row.run, run))
 
     /** `{runs, next}`: a page of runs matching every filter given. */
     const list = (filter: RunFilter) =>
