@@ -8,6 +8,15 @@ const LONG = 520
 
 type Api = ReturnType<typeof http>
 
+/** A begun run of `workflow` with LONG completed steps, checkpointed one request each. */
+const longRun = (api: Api, workflow: string) =>
+  Effect.gen(function*() {
+    const runId: string = (yield* api.post(`/runs/${workflow}`, {})).body.run.id
+    const { leaseOwner } = (yield* api.post(`/runs/${runId}/begin`, {})).body
+    for (let i = 0; i < LONG; i++) yield* api.post(`/runs/${runId}/steps/checkpoint`, { name: `s${i}`, inputHash: `h${i}`, output: { i }, leaseOwner })
+    return { runId, leaseOwner: leaseOwner as string }
+  })
+
 /** Every page of `/runs/:id/<what>` (each rendered on its own, never from the detail's cache), after `seq` by `seq`. */
 const allPages = (api: Api, runId: string, what: "steps" | "events") =>
   Effect.gen(function*() {
@@ -59,9 +68,7 @@ serverSuite("large runs", (it) => {
   it.effect("a long run's detail and checkpoints stay exact as the run grows: after each begin, completion, failure and retry, they equal the steps and events rendered afresh", () =>
     Effect.gen(function*() {
       const api = http((yield* TestServer).url)
-      const runId = (yield* api.post("/runs/long", {})).body.run.id
-      const { leaseOwner } = (yield* api.post(`/runs/${runId}/begin`, {})).body
-      for (let i = 0; i < LONG; i++) yield* api.post(`/runs/${runId}/steps/checkpoint`, { name: `s${i}`, inputHash: `h${i}`, output: { i }, leaseOwner })
+      const { runId, leaseOwner } = yield* longRun(api, "long")
 
       const expectExact = Effect.gen(function*() {
         const detail = (yield* api.get(`/runs/${runId}`)).body
@@ -92,9 +99,7 @@ serverSuite("large runs", (it) => {
   it.effect("a long run's detail read while its steps are being written is one snapshot: its steps agree with its events", () =>
     Effect.gen(function*() {
       const api = http((yield* TestServer).url)
-      const runId = (yield* api.post("/runs/long-busy", {})).body.run.id
-      const { leaseOwner } = (yield* api.post(`/runs/${runId}/begin`, {})).body
-      for (let i = 0; i < LONG; i++) yield* api.post(`/runs/${runId}/steps/checkpoint`, { name: `s${i}`, inputHash: `h${i}`, output: { i }, leaseOwner })
+      const { runId, leaseOwner } = yield* longRun(api, "long-busy")
       const writer = Effect.forEach(Array.from({ length: 60 }, (_, i) => i), (i) =>
         api.post(`/runs/${runId}/steps/checkpoint`, { name: `more${i}`, inputHash: `m${i}`, output: { i }, leaseOwner }), { discard: true })
       const reader = Effect.forEach(Array.from({ length: 8 }, () => 0), () => api.get(`/runs/${runId}`), { concurrency: 1 })
