@@ -74,4 +74,25 @@ describe("the access log", () => {
       await db.close()
     }
   })
+
+  it("a long run's detail, written in pieces, is one line per read like any answer; only an event stream opens and closes", async () => {
+    const db = await createScratchDatabase(inject("databaseUrl"))
+    try {
+      const post = (url: string, body: unknown) =>
+        fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }).then((r) => r.json())
+      const result = await runCli(["start"], { DATABASE_URL: db.url, PORT: "0" }, /listening on/, async (stdout) => {
+        const url = /listening on (http:\/\/\S+)/.exec(stdout)![1]!
+        const { run } = await post(`${url}/runs/long-logged`, {})
+        const { leaseOwner } = await post(`${url}/runs/${run.id}/begin`, {})
+        // Past the 1,000 events from which a run's detail is held rendered and sent in pieces.
+        for (let i = 0; i < 520; i++) await post(`${url}/runs/${run.id}/steps/checkpoint`, { name: `s${i}`, inputHash: `h${i}`, output: i, leaseOwner })
+        for (let i = 0; i < 2; i++) expect((await (await fetch(`${url}/runs/${run.id}`)).json()).steps).toHaveLength(520)
+      })
+      expect(result.code).toBe(0)
+      const reads = result.stdout.split("\n").filter((l) => / GET \/runs\/run_\w+ /.test(l)).map((l) => l.replace(/^\S+ INFO +GET \S+ /, "").replace(/ \d+ms$/, " Nms"))
+      expect(reads).toEqual(["200 Nms", "200 Nms"])
+    } finally {
+      await db.close()
+    }
+  }, 120_000)
 })

@@ -41,6 +41,10 @@ export const accessLine = (format: LogFormat): AccessLine => (method, path, stat
  * event stream gets a line when it opens and another when it closes. A client that goes
  * away before any answer is logged as 499.
  */
+/** An event stream (SSE), as opposed to a body that is merely written in pieces. */
+const isEventStream = (response: HttpServerResponse.HttpServerResponse | undefined) =>
+  response?.body._tag === "Stream" && response.body.contentType.startsWith("text/event-stream")
+
 export const accessLog = (format: LogFormat) => <E, R>(app: HttpApp.Default<E, R>) => {
   const write = accessLine(format)
   const line = (method: string, path: string, status: number, ms: number, event?: "open" | "close") =>
@@ -54,7 +58,7 @@ export const accessLog = (format: LogFormat) => <E, R>(app: HttpApp.Default<E, R
     const onResponse: HttpApp.PreResponseHandler = (_, response) => {
       const first = sent === undefined
       sent = response
-      return first && response.body._tag === "Stream"
+      return first && isEventStream(response)
         ? Effect.as(line(request.method, path, response.status, elapsed(), "open"), response)
         : Effect.succeed(response)
     }
@@ -62,7 +66,7 @@ export const accessLog = (format: LogFormat) => <E, R>(app: HttpApp.Default<E, R
       Effect.onExit((exit) => {
         const response = sent ?? (Exit.isSuccess(exit) ? exit.value : undefined)
         const status = response?.status ?? 499
-        return line(request.method, path, status, elapsed(), response?.body._tag === "Stream" ? "close" : undefined)
+        return line(request.method, path, status, elapsed(), isEventStream(response) ? "close" : undefined)
       })
     )
   })
