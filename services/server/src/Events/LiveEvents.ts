@@ -1,5 +1,5 @@
 import { PgClient } from "@effect/sql-pg"
-import { Cause, Deferred, Effect, Exit, Queue, Redacted, Schedule } from "effect"
+import { Cause, Deferred, Effect, Exit, Queue, Redacted } from "effect"
 import pg from "pg"
 import { PgPool } from "../Database/PgPool.js"
 
@@ -97,6 +97,8 @@ export class LiveEvents extends Effect.Service<LiveEvents>()("Tidebase/LiveEvent
     const origin = crypto.randomUUID()
     const listening = yield* Deferred.make<void>()
     let pending = new Map<string, StreamMoved>()
+    // Told when `pending` stops being empty: an idle server runs no flush at all.
+    const owed = yield* Queue.dropping<void>(1)
 
     const publish = (moves: ReadonlyArray<StreamMoved>) => {
       for (const move of moves) {
@@ -162,7 +164,12 @@ export class LiveEvents extends Effect.Service<LiveEvents>()("Tidebase/LiveEvent
       return Effect.forEach(chunks(moves, origin), notify, { discard: true })
     }).pipe(Effect.catchAllCause((cause) => Effect.logWarning("could not notify other replicas; they poll", cause)))
 
-    yield* flush.pipe(Effect.repeat(Schedule.spaced(NOTIFY_TICK)), Effect.forkScoped)
+    yield* Queue.take(owed).pipe(
+      Effect.zipRight(Effect.sleep(NOTIFY_TICK)),
+      Effect.zipRight(flush),
+      Effect.forever,
+      Effect.forkScoped
+    )
     yield* Effect.addFinalizer(() => flush)
 
     // Readers served before LISTEN is in place would wait for the poll.
@@ -173,6 +180,7 @@ export class LiveEvents extends Effect.Service<LiveEvents>()("Tidebase/LiveEvent
 
     const announce = (moves: ReadonlyArray<StreamMoved>) =>
       Effect.suspend(() => {
+        if (pending.size === 0 && moves.length > 0) owed.unsafeOffer(undefined)
         for (const m of moves) pending.set(keyOf(m.category, m.streamId), m)
         publish(moves)
         return Effect.void

@@ -8,11 +8,15 @@ const digest = (value: string) => createHash("sha256").update(value).digest()
  * Opt-in: with no key every request passes. Comparing digests keeps the compare
  * constant-time whatever the length of the key a client sends.
  */
-export const checkKey = (apiKey: Option.Option<string>) => {
-  if (Option.isNone(apiKey)) return (_: Redacted.Redacted) => Effect.void
+export const keyMatches = (apiKey: Option.Option<string>): (given: string) => boolean => {
+  if (Option.isNone(apiKey)) return () => true
   const expected = digest(apiKey.value)
-  return (given: Redacted.Redacted) =>
-    timingSafeEqual(digest(Redacted.value(given).trim()), expected) ? Effect.void : Effect.fail(new Unauthorized())
+  return (given) => timingSafeEqual(digest(given.trim()), expected)
+}
+
+export const checkKey = (apiKey: Option.Option<string>) => {
+  const matches = keyMatches(apiKey)
+  return (given: Redacted.Redacted) => matches(Redacted.value(given)) ? Effect.void : Effect.fail(new Unauthorized())
 }
 
 /** The `security` handlers of both middlewares: the same key, by header or (event stream only) by `?token=`. */

@@ -3,7 +3,7 @@ import { Effect, Option } from "effect"
 import { QueueHandlers } from "../Queues/QueueHandlers.js"
 import { StepHandlers } from "../Steps/StepHandlers.js"
 import { accessLine } from "./AccessLog.js"
-import { checkKey } from "./Authorization.js"
+import { keyMatches } from "./Authorization.js"
 import { leanRoute, leanRouter } from "./LeanRoutes.js"
 import type { LeanRoute } from "./LeanRoutes.js"
 import type { LogFormat } from "./Logging.js"
@@ -29,7 +29,7 @@ export const hotRoutes = (options: HotRoutesOptions) =>
     ]
     return leanRouter({
       routes,
-      authorize: checkKey(options.apiKey),
+      authorized: keyMatches(options.apiKey),
       accessLine: options.accessLog === undefined ? undefined : accessLine(options.accessLog),
       runtime: yield* Effect.runtime<never>()
     })

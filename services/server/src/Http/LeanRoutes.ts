@@ -1,7 +1,7 @@
 import { HttpApiSchema } from "@effect/platform"
 import type { HttpApiEndpoint } from "@effect/platform"
 import { BadRequest, InternalError, jsonRefusal, Unauthorized } from "@tidebase/api"
-import { Cause, Effect, Either, Exit, Option, ParseResult, Redacted, Runtime, Schema } from "effect"
+import { Cause, Effect, Either, Exit, Option, ParseResult, Runtime, Schema } from "effect"
 import type { IncomingMessage, ServerResponse } from "node:http"
 import { pathOf } from "./AccessLog.js"
 import type { AccessLine } from "./AccessLog.js"
@@ -21,7 +21,8 @@ export const leanRoute = (
 
 export interface LeanRouterOptions {
   readonly routes: ReadonlyArray<LeanRoute>
-  readonly authorize: (token: Redacted.Redacted) => Effect.Effect<void, Unauthorized>
+  /** Synchronous: a fiber per request only to compare a key would cost more than the compare. */
+  readonly authorized: (token: string) => boolean
   readonly accessLine: AccessLine | undefined
   readonly runtime: Runtime.Runtime<never>
 }
@@ -132,36 +133,31 @@ export const leanRouter = (options: LeanRouterOptions): LeanHandler => {
     request.on("data", (chunk: Buffer) => chunks.push(chunk))
     request.on("error", () => response.destroy())
     request.on("end", () => {
-      const token = Redacted.make((request.headers.authorization ?? "").slice(BEARER))
-      run(options.authorize(token), {
-        onExit: (authorized) => {
-          if (Exit.isFailure(authorized)) return fail(new Unauthorized())
-          const text = Buffer.concat(chunks).toString("utf8")
-          let body: unknown = null
-          if (text.trim() !== "") {
-            try {
-              body = JSON.parse(text)
-            } catch {
-              return fail(BadRequest.notJson())
-            }
-            const refusal = jsonRefusal(body)
-            if (refusal !== undefined) return fail(BadRequest.fromIssues([refusal]))
+      if (!options.authorized((request.headers.authorization ?? "").slice(BEARER))) return fail(new Unauthorized())
+      const text = Buffer.concat(chunks).toString("utf8")
+      let body: unknown = null
+      if (text.trim() !== "") {
+        try {
+          body = JSON.parse(text)
+        } catch {
+          return fail(BadRequest.notJson())
+        }
+        const refusal = jsonRefusal(body)
+        if (refusal !== undefined) return fail(BadRequest.fromIssues([refusal]))
+      }
+      const decodedPath = matched.decodePath(pathParams)
+      if (Either.isLeft(decodedPath)) return fail(decodeIssues(decodedPath.left))
+      const payload = matched.decodePayload(body)
+      if (Either.isLeft(payload)) return fail(decodeIssues(payload.left))
+      run(matched.handle({ path: decodedPath.right, payload: payload.right } as never), {
+        onExit: (exit) => {
+          if (Exit.isSuccess(exit)) {
+            const encoded = matched.encodeSuccess(exit.value)
+            return Either.isRight(encoded) ? send(matched.successStatus, JSON.stringify(encoded.right)) : defect(Cause.die(encoded.left))
           }
-          const decodedPath = matched.decodePath(pathParams)
-          if (Either.isLeft(decodedPath)) return fail(decodeIssues(decodedPath.left))
-          const payload = matched.decodePayload(body)
-          if (Either.isLeft(payload)) return fail(decodeIssues(payload.left))
-          run(matched.handle({ path: decodedPath.right, payload: payload.right } as never), {
-            onExit: (exit) => {
-              if (Exit.isSuccess(exit)) {
-                const encoded = matched.encodeSuccess(exit.value)
-                return Either.isRight(encoded) ? send(matched.successStatus, JSON.stringify(encoded.right)) : defect(Cause.die(encoded.left))
-              }
-              const failure = Cause.failureOption(exit.cause)
-              if (Option.isSome(failure) && typeof failure.value === "object" && failure.value !== null) return fail(failure.value)
-              return defect(exit.cause)
-            }
-          })
+          const failure = Cause.failureOption(exit.cause)
+          if (Option.isSome(failure) && typeof failure.value === "object" && failure.value !== null) return fail(failure.value)
+          return defect(exit.cause)
         }
       })
     })

@@ -1,0 +1,18 @@
+import { Context } from "effect"
+
+/** An answer as the direct transport read it: its status, and its body parsed as JSON (undefined when it is not JSON). */
+export interface DirectAnswer {
+  readonly status: number
+  readonly body: unknown
+}
+
+/**
+ * A JSON POST without the generic `HttpClient` machinery, for the requests every step makes.
+ * An `HttpClient` layer that also provides it (the promise SDK's undici client does) lets
+ * `TidebaseClient` send steps/checkpoint, steps/begin and steps/:id/complete through it; any
+ * answer it cannot take as a success goes through the api client instead (see `DirectSteps.ts`).
+ */
+export class DirectTransport extends Context.Tag("@tidebase/effect/DirectTransport")<DirectTransport, {
+  /** Rejects when no answer came (refused, reset, timed out). */
+  readonly postJson: (url: string, headers: Readonly<Record<string, string>>, body: string) => Promise<DirectAnswer>
+}>() {}
