@@ -7,12 +7,14 @@ export interface DirectAnswer {
 }
 
 /**
- * A JSON POST without the generic `HttpClient` machinery, for the requests every step makes.
- * An `HttpClient` layer that also provides it (the promise SDK's undici client does) lets
- * `TidebaseClient` send steps/checkpoint, steps/begin and steps/:id/complete through it; any
- * answer it cannot take as a success goes through the api client instead (see `DirectSteps.ts`).
+ * JSON requests without the generic `HttpClient` machinery, for the requests every step makes
+ * and the checkpoints read of every resume. An `HttpClient` layer that also provides it (the
+ * promise SDK's undici client does) lets `TidebaseClient` send steps/checkpoint, steps/begin,
+ * steps/:id/complete and GET /runs/:id/checkpoints through it; an answer it cannot take as the
+ * endpoint's goes through the api client instead (see `DirectCalls.ts`).
  */
 export class DirectTransport extends Context.Tag("@tidebase/effect/DirectTransport")<DirectTransport, {
   /** Rejects when no answer came (refused, reset, timed out). */
   readonly postJson: (url: string, headers: Readonly<Record<string, string>>, body: string) => Promise<DirectAnswer>
+  readonly getJson: (url: string, headers: Readonly<Record<string, string>>) => Promise<DirectAnswer>
 }>() {}

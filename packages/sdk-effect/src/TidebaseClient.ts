@@ -2,8 +2,8 @@ import { HttpApiClient, HttpClient, HttpClientRequest } from "@effect/platform"
 import { TidebaseApi } from "@tidebase/api"
 import { Context, Effect, Layer, Option, Redacted } from "effect"
 import { DirectTransport } from "./DirectTransport.js"
-import { directSteps } from "./DirectSteps.js"
-import type { StepsClient } from "./DirectSteps.js"
+import { directCalls } from "./DirectCalls.js"
+import type { DirectClient } from "./DirectCalls.js"
 import { followEvents, subscribeEvents } from "./LiveEvents.js"
 import { TidebaseConfig } from "./TidebaseConfig.js"
 import { DEFAULT_REQUEST_TIMEOUT, DEFAULT_RETRY_TRANSPORT_FOR, fetchLayer, noteAnswers, retryTransport } from "./Transport.js"
@@ -32,15 +32,15 @@ const make = (config: TidebaseConfig) =>
     const http = authorized(yield* HttpClient.HttpClient)
     const live = { follow: followEvents(http, baseUrl), subscribe: subscribeEvents(http, baseUrl) }
     const direct = yield* Effect.serviceOption(DirectTransport)
-    const steps = Option.match(direct, {
-      onNone: () => api.steps,
-      // Same signatures as the api client's calls: only how the request travels differs.
-      onSome: (transport): typeof api.steps => ({
-        ...api.steps,
-        ...directSteps(api.steps as unknown as StepsClient, transport, baseUrl, Option.getOrUndefined(Option.map(config.apiKey, Redacted.value)))
-      } as unknown as typeof api.steps)
-    })
-    return { ...api, steps, live }
+    if (Option.isNone(direct)) return { ...api, live }
+    const calls = directCalls(api as unknown as DirectClient, direct.value, baseUrl, Option.getOrUndefined(Option.map(config.apiKey, Redacted.value)))
+    // Same signatures as the api client's calls: only how the request travels differs.
+    return {
+      ...api,
+      steps: { ...api.steps, ...calls.steps } as unknown as typeof api.steps,
+      runs: { ...api.runs, ...calls.runs } as unknown as typeof api.runs,
+      live
+    }
   })
 
 /** The HTTP client derived from the api package: every route, payload and error from one contract. */
@@ -52,7 +52,7 @@ export class TidebaseClient extends Context.Tag("@tidebase/effect/TidebaseClient
    * Over `fetch` by default (Node 20+, browsers, edge runtimes), bounded by `requestTimeout`; any
    * `HttpClient` layer can replace it (its own timeouts then apply). Either way, requests that
    * fail to connect or meet a 502/503/504 are retried for `retryTransportFor`. A layer that also
-   * provides `DirectTransport` carries the per-step requests (see `DirectSteps.ts`).
+   * provides `DirectTransport` carries the per-step requests (see `DirectCalls.ts`).
    */
   static readonly layer = (
     config: TidebaseConfig,

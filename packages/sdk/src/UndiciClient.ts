@@ -13,14 +13,15 @@ const parsed = (text: string): unknown => {
   }
 }
 
-/** POSTs through the same keep-alive pool as the `HttpClient`, so a step's requests reuse its connections. */
-const directTransport = (dispatcher: Undici.Dispatcher): DirectTransport["Type"] => ({
-  postJson: async (url, headers, body) => {
+/** Through the same keep-alive pool as the `HttpClient`, so a step's requests reuse its connections. */
+const directTransport = (dispatcher: Undici.Dispatcher): DirectTransport["Type"] => {
+  const send = async (url: string, method: "GET" | "POST", headers: Readonly<Record<string, string>>, body?: string) => {
     const target = new URL(url)
-    const answer = await dispatcher.request({ origin: target.origin, path: target.pathname + target.search, method: "POST", headers, body })
+    const answer = await dispatcher.request({ origin: target.origin, path: target.pathname + target.search, method, headers, body: body ?? null })
     return { status: answer.statusCode, body: parsed(await answer.body.text()) }
   }
-})
+  return { postJson: (url, headers, body) => send(url, "POST", headers, body), getJson: (url, headers) => send(url, "GET", headers) }
+}
 
 /**
  * undici's keep-alive pool, with every request bounded by `requestTimeout`: no answer begun
@@ -28,7 +29,7 @@ const directTransport = (dispatcher: Undici.Dispatcher): DirectTransport["Type"]
  * no timeouts at all, so an interceptor sets them on each dispatch (no timer or fiber of our own).
  * The same pool carries the per-step requests directly (`DirectTransport`).
  */
-export const undiciClient = ({ requestTimeout }: { readonly requestTimeout: Duration.Duration }): Layer.Layer<HttpClient.HttpClient> => {
+export const undiciClient = ({ requestTimeout }: { readonly requestTimeout: Duration.Duration }): Layer.Layer<HttpClient.HttpClient | DirectTransport> => {
   const ms = Duration.toMillis(requestTimeout)
   const bounded: Undici.Dispatcher.DispatcherComposeInterceptor = (dispatch) => (options, handler) =>
     dispatch({ ...options, headersTimeout: ms, bodyTimeout: ms }, handler)

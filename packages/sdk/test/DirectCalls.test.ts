@@ -10,8 +10,8 @@ import { newRunId, rejection, throughProxy } from "./Harness.js"
 const stepPosts = (log: ReadonlyArray<{ readonly method: string; readonly path: string }>, runId: string) =>
   log.filter((r) => r.method === "POST" && r.path.startsWith(`/runs/${runId}/steps/`)).map((r) => r.path.replace(`/runs/${runId}`, ""))
 
-serverSuite("@tidebase/sdk per-step requests over the direct transport", (it) => {
-  it.effect("the SDK's undici client carries steps/checkpoint, steps/begin and steps/:id/complete directly, one request each", () =>
+serverSuite("@tidebase/sdk per-step requests and the checkpoints read over the direct transport", (it) => {
+  it.effect("the SDK's undici client carries the checkpoints read, steps/checkpoint, steps/begin and steps/:id/complete directly, one request each", () =>
     Effect.flatMap(TestServer, ({ url }) => {
       const posted: Array<string> = []
       // The undici client's own DirectTransport, observed: every per-step request must pass through it.
@@ -19,8 +19,12 @@ serverSuite("@tidebase/sdk per-step requests over the direct transport", (it) =>
         DirectTransport,
         Effect.map(DirectTransport, (inner) => ({
           postJson: (target: string, headers: Readonly<Record<string, string>>, body: string) => {
-            posted.push(new URL(target).pathname)
+            posted.push(`POST ${new URL(target).pathname}`)
             return inner.postJson(target, headers, body)
+          },
+          getJson: (target: string, headers: Readonly<Record<string, string>>) => {
+            posted.push(`GET ${new URL(target).pathname}`)
+            return inner.getJson(target, headers)
           }
         }))
       ).pipe(Layer.provide(undiciClient({ requestTimeout: Duration.seconds(10) })))
@@ -35,7 +39,7 @@ serverSuite("@tidebase/sdk per-step requests over the direct transport", (it) =>
             Effect.sync(() => {
               expect(journal).toEqual([{ name: "plan", outcome: "executed" }, { name: "send", outcome: "executed" }])
               expect(posted.map((p) => p.replace(`/runs/${runId}`, "").replace(/\/steps\/(?!begin|checkpoint)[^/]+\//, "/steps/:id/")))
-                .toEqual(["/steps/checkpoint", "/steps/begin", "/steps/:id/complete"])
+                .toEqual(["GET /checkpoints", "POST /steps/checkpoint", "POST /steps/begin", "POST /steps/:id/complete"])
             })),
           Effect.provide(EffectTidebase.layer({ url, httpClient: Layer.merge(FetchHttpClient.layer, observed) }))
         )
