@@ -4,7 +4,7 @@ import { createServer } from "node:net"
 import path from "node:path"
 import { fileURLToPath } from "node:url"
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
 
 export const freePort = () =>
   new Promise<number>((resolve, reject) => {
