@@ -14,7 +14,7 @@ export interface DirectAnswer {
  * endpoint's goes through the api client instead (see `DirectCalls.ts`).
  */
 export class DirectTransport extends Context.Tag("@tidebase/effect/DirectTransport")<DirectTransport, {
-  /** Rejects when no answer came (refused, reset, timed out). */
-  readonly postJson: (url: string, headers: Readonly<Record<string, string>>, body: string) => Promise<DirectAnswer>
-  readonly getJson: (url: string, headers: Readonly<Record<string, string>>) => Promise<DirectAnswer>
+  /** Rejects when no answer came (refused, reset, timed out). `origin` is the server's (`http://host:port`), `path` absolute. */
+  readonly postJson: (origin: string, path: string, headers: Readonly<Record<string, string>>, body: string) => Promise<DirectAnswer>
+  readonly getJson: (origin: string, path: string, headers: Readonly<Record<string, string>>) => Promise<DirectAnswer>
 }>() {}

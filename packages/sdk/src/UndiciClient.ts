@@ -2,6 +2,7 @@ import { NodeHttpClient } from "@effect/platform-node"
 import Undici from "@effect/platform-node/Undici"
 import type { HttpClient } from "@effect/platform"
 import { DirectTransport } from "@tidebase/effect"
+import type { DirectAnswer } from "@tidebase/effect"
 import { Duration, Effect, Layer } from "effect"
 
 /** The answer's body as JSON, or undefined when it is not JSON (the api client then reads it again, properly). */
@@ -15,12 +16,14 @@ const parsed = (text: string): unknown => {
 
 /** Through the same keep-alive pool as the `HttpClient`, so a step's requests reuse its connections. */
 const directTransport = (dispatcher: Undici.Dispatcher): DirectTransport["Type"] => {
-  const send = async (url: string, method: "GET" | "POST", headers: Readonly<Record<string, string>>, body?: string) => {
-    const target = new URL(url)
-    const answer = await dispatcher.request({ origin: target.origin, path: target.pathname + target.search, method, headers, body: body ?? null })
+  const exchange = async (options: Undici.Dispatcher.RequestOptions): Promise<DirectAnswer> => {
+    const answer = await dispatcher.request(options)
     return { status: answer.statusCode, body: parsed(await answer.body.text()) }
   }
-  return { postJson: (url, headers, body) => send(url, "POST", headers, body), getJson: (url, headers) => send(url, "GET", headers) }
+  return {
+    postJson: (origin, path, headers, body) => exchange({ origin, path, method: "POST", headers, body }),
+    getJson: (origin, path, headers) => exchange({ origin, path, method: "GET", headers })
+  }
 }
 
 /**

@@ -26,6 +26,7 @@ import { ServerSettings } from "./ServerSettings.js"
 import { StepCommands } from "./Steps/StepCommands.js"
 import { StepQueries } from "./Steps/StepQueries.js"
 import { ResolveStepCommand } from "./Steps/ResolveStep.js"
+import { RunHandlers } from "./Runs/RunHandlers.js"
 import { StepHandlers } from "./Steps/StepHandlers.js"
 import { StepsHttp } from "./Steps/StepsHttp.js"
 import { StateCommands } from "./State/StateCommands.js"
@@ -131,7 +132,7 @@ export const HttpServerLive = (config: ServerConfig) => {
     // The contract, served: the OpenAPI document and an API reference page built from it.
     Layer.provide([HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" }), HttpApiScalar.layer({ path: "/docs" })]),
     Layer.provide(ApiLive),
-    Layer.provide(Layer.merge(StepHandlers.Default, QueueHandlers.Default).pipe(Layer.provide([CommandsLive, settings]))),
+    Layer.provide(Layer.mergeAll(StepHandlers.Default, RunHandlers.Default, QueueHandlers.Default).pipe(Layer.provide([CommandsLive, settings]))),
     Layer.provide([
       AuthorizationLive(apiKeyValue(config)),
       CommandsLive,

@@ -19,18 +19,18 @@ interface Call {
 }
 
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/
-const GENERATED = /^(run|step|lease)_[0-9a-f]{32}$/
+const GENERATED = /(run|step|lease)_[0-9a-f]{32}/g
 
 /** Ids and times differ between the two servers' runs; the n-th id seen reads `<id n>` in both. */
 const normalise = (value: unknown, ids: Map<string, string>, runId: string): unknown => {
   if (typeof value === "string") {
     if (ISO_TIME.test(value)) return "<time>"
     if (value === runId) return "<run>"
-    if (GENERATED.test(value)) {
-      if (!ids.has(value)) ids.set(value, `<id ${ids.size}>`)
-      return ids.get(value)
-    }
-    return value.replaceAll(runId, "<run>")
+    // Generated ids also appear inside messages ("run is leased by lease_…").
+    return value.replaceAll(runId, "<run>").replace(GENERATED, (id) => {
+      if (!ids.has(id)) ids.set(id, `<id ${ids.size}>`)
+      return ids.get(id)!
+    })
   }
   if (Array.isArray(value)) return value.map((v) => normalise(v, ids, runId))
   if (value !== null && typeof value === "object") {
@@ -73,7 +73,23 @@ const script = (runId: string): ReadonlyArray<Call> => [
   { path: `/queues/q-${runId}/enqueue`, body: json({ workflowName: "job", input: { a: 1 }, dedupeKey: "k", priority: 2, delayMs: 1_000 }) },
   { path: `/queues/q-${runId}/enqueue`, body: json({ workflowName: "job", dedupeKey: "k" }) },
   { path: `/queues/q-${runId}/enqueue`, body: json({ workflowName: "job", runAt: "nope" }) },
-  { path: `/queues/q-${runId}/enqueue`, body: json({}) }
+  { path: `/queues/q-${runId}/enqueue`, body: json({}) },
+  { path: `/runs/${runId}/heartbeat`, body: json({ leaseOwner: "$owner", leaseEpoch: 1 }) },
+  { path: `/runs/${runId}/heartbeat`, body: json({ leaseOwner: "someone-else", leaseEpoch: 1 }) },
+  { path: `/runs/${runId}/heartbeat`, body: "{not json" },
+  { path: `/runs/${runId}/begin`, body: json({}), headers: { "x-tidebase-worker": "worker-9" } },
+  { path: `/runs/${runId}/begin`, body: "", headers: { "x-tidebase-worker": "worker-9" } },
+  { path: `/runs/${runId}/begin`, body: json({ workflowName: "other" }) },
+  { path: `/runs/${runId}/begin`, body: json({}), headers: { "x-tidebase-worker": "w".repeat(500) } },
+  { path: `/runs/${runId}-b/begin`, body: json({ workflowName: "demo", create: { input: { a: 1 }, metadata: { m: true } } }), headers: { "x-tidebase-worker": "worker-b" } },
+  { path: `/runs/${runId}-c/begin`, body: json({}) },
+  { path: `/runs/${runId}/complete`, body: json({ leaseOwner: "someone-else", leaseEpoch: 1, result: 1 }) },
+  { path: `/runs/${runId}/complete`, body: json({ leaseOwner: "$owner", leaseEpoch: 1, result: { done: [1, 2] } }) },
+  { path: `/runs/${runId}/complete`, body: json({ leaseOwner: "$owner", leaseEpoch: 1, result: { done: [1, 2] } }) },
+  { path: `/runs/${runId}/fail`, body: json({ leaseOwner: "$owner", leaseEpoch: 1, error: { message: "late" } }) },
+  { path: `/runs/${runId}-b/release`, body: json({ leaseOwner: "worker-b", leaseEpoch: 1 }) },
+  { path: `/runs/${runId}-b/fail`, body: "" },
+  { path: `/runs/${runId}-b/fail`, body: json({ failureClass: 12 }) }
 ]
 
 const play = (base: string, runId: string) =>
@@ -110,7 +126,7 @@ const serverUrl = (leanRoutes: boolean) =>
     Effect.map((context) => Context.get(context, TestServer).url)
   )
 
-it.scopedLive("the lean checkpoint and enqueue routes answer every request (success, conflict, bad input, auth) exactly as the HttpApi routes do", () =>
+it.scopedLive("the lean checkpoint, run lifecycle and enqueue routes answer every request (success, conflict, bad input, auth) exactly as the HttpApi routes do", () =>
   Effect.gen(function*() {
     const viaApi = yield* play(yield* serverUrl(false), `lean-parity-api-${Date.now()}`)
     const viaLean = yield* play(yield* serverUrl(true), `lean-parity-lean-${Date.now()}`)
@@ -118,6 +134,7 @@ it.scopedLive("the lean checkpoint and enqueue routes answer every request (succ
     // The script reaches what it means to: successes, a conflict, a 404, 400s, a 415 and 401s.
     expect(viaApi.map((a) => (a as Answer).status)).toEqual([
       200, 200, 200, 200, 200, 200, 200, 200, 409, 409, 409, 404, 400, 400, 400, 400, 400, 415, 400, 400, 401, 401, 404,
-      200, 200, 400, 400
+      200, 200, 400, 400,
+      200, 409, 400, 409, 409, 409, 400, 200, 404, 409, 200, 200, 200, 200, 200, 400
     ])
   }))

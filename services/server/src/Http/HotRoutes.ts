@@ -1,6 +1,7 @@
-import { QueuesGroup, StepsGroup } from "@tidebase/api"
+import { QueuesGroup, RunsGroup, StepsGroup } from "@tidebase/api"
 import { Effect, Option } from "effect"
 import { QueueHandlers } from "../Queues/QueueHandlers.js"
+import { RunHandlers } from "../Runs/RunHandlers.js"
 import { StepHandlers } from "../Steps/StepHandlers.js"
 import { accessLine } from "./AccessLog.js"
 import { keyMatches } from "./Authorization.js"
@@ -14,13 +15,20 @@ export interface HotRoutesOptions {
 }
 
 const steps = StepsGroup.endpoints
+const runs = RunsGroup.endpoints
 
-/** The requests every step (and every queued job) makes, served by the lean router with the handlers their groups use. */
+/** The requests every step, every run (and every queued job) makes, served by the lean router with the handlers their groups use. */
 export const hotRoutes = (options: HotRoutesOptions) =>
   Effect.gen(function*() {
     const handlers = yield* StepHandlers
     const queueHandlers = yield* QueueHandlers
+    const runHandlers = yield* RunHandlers
     const routes: ReadonlyArray<LeanRoute> = [
+      leanRoute(runs.begin, runHandlers.begin),
+      leanRoute(runs.heartbeat, runHandlers.heartbeat),
+      leanRoute(runs.release, runHandlers.release),
+      leanRoute(runs.complete, runHandlers.complete),
+      leanRoute(runs.fail, runHandlers.fail),
       leanRoute(steps.checkpoint, handlers.checkpoint),
       leanRoute(steps.begin, handlers.begin),
       leanRoute(steps.complete, handlers.complete),

@@ -36,6 +36,8 @@ interface CompiledRoute {
   readonly method: string
   readonly segments: ReadonlyArray<string>
   readonly decodePath: (u: unknown) => Either.Either<unknown, ParseResult.ParseError>
+  /** Undefined for an endpoint that declares no headers: its handler is not given any. */
+  readonly decodeHeaders: ((u: unknown) => Either.Either<unknown, ParseResult.ParseError>) | undefined
   readonly decodePayload: (u: unknown) => Either.Either<unknown, ParseResult.ParseError>
   readonly encodeSuccess: (a: unknown) => Either.Either<unknown, ParseResult.ParseError>
   readonly successStatus: number
@@ -50,6 +52,10 @@ const compile = (route: LeanRoute): CompiledRoute => {
     segments: endpoint.path.split("/"),
     decodePath: Option.match(endpoint.pathSchema, {
       onNone: () => () => Either.right({}),
+      onSome: (schema) => Schema.decodeUnknownEither(schema as Schema.Schema<unknown, unknown>)
+    }),
+    decodeHeaders: Option.match(endpoint.headersSchema, {
+      onNone: () => undefined,
       onSome: (schema) => Schema.decodeUnknownEither(schema as Schema.Schema<unknown, unknown>)
     }),
     decodePayload: Schema.decodeUnknownEither(Option.getOrThrow(endpoint.payloadSchema) as Schema.Schema<unknown, unknown>),
@@ -147,9 +153,14 @@ export const leanRouter = (options: LeanRouterOptions): LeanHandler => {
       }
       const decodedPath = matched.decodePath(pathParams)
       if (Either.isLeft(decodedPath)) return fail(decodeIssues(decodedPath.left))
+      const headers = matched.decodeHeaders?.(request.headers)
+      if (headers !== undefined && Either.isLeft(headers)) return fail(decodeIssues(headers.left))
       const payload = matched.decodePayload(body)
       if (Either.isLeft(payload)) return fail(decodeIssues(payload.left))
-      run(matched.handle({ path: decodedPath.right, payload: payload.right } as never), {
+      const decoded = headers === undefined
+        ? { path: decodedPath.right, payload: payload.right }
+        : { path: decodedPath.right, headers: headers.right, payload: payload.right }
+      run(matched.handle(decoded as never), {
         onExit: (exit) => {
           if (Exit.isSuccess(exit)) {
             const encoded = matched.encodeSuccess(exit.value)

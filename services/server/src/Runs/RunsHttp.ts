@@ -1,26 +1,19 @@
 import { HttpApiBuilder } from "@effect/platform"
 import * as Api from "@tidebase/api"
-import { newLeaseOwner, newRecoveryId, newRunId } from "@tidebase/domain"
+import { newRecoveryId, newRunId } from "@tidebase/domain"
 import { Effect, Option } from "effect"
 import { wireErrors } from "../Http/DomainErrors.js"
 import { jsonParts, jsonText } from "../Http/JsonText.js"
-import { ServerSettings } from "../ServerSettings.js"
 import { RunCommands } from "./RunCommands.js"
+import { budgetOf, RunHandlers } from "./RunHandlers.js"
 import { RunQueries } from "./RunQueries.js"
 import { wireRunFromState } from "./Rows.js"
-
-/** A budget as the domain keeps it: every limit present, null when not given. */
-const budgetOf = (b: typeof Api.Payloads.BudgetPayload.Type | null | undefined) =>
-  b === undefined || b === null ? null : { maxCostUsd: b.maxCostUsd ?? null, maxTotalTokens: b.maxTotalTokens ?? null }
-
-const fence = (p: { readonly leaseOwner?: string | undefined; readonly leaseEpoch?: number | undefined }) =>
-  p.leaseOwner === undefined ? undefined : { leaseOwner: p.leaseOwner, leaseEpoch: p.leaseEpoch }
 
 export const RunsHttp = HttpApiBuilder.group(Api.TidebaseApi, "runs", (handlers) =>
   Effect.gen(function*() {
     const commands = yield* RunCommands
     const queries = yield* RunQueries
-    const settings = yield* ServerSettings
+    const runHandlers = yield* RunHandlers
     const found = (runId: string) =>
       Option.match({
         onNone: () => Effect.fail(Api.RunNotFound.of(runId)),
@@ -43,56 +36,11 @@ export const RunsHttp = HttpApiBuilder.group(Api.TidebaseApi, "runs", (handlers)
       .handle("list", ({ urlParams }) => Effect.map(queries.list(urlParams), jsonText))
       .handle("get", ({ path }) => Effect.flatMap(queries.detail(path.runId), found(path.runId)))
       .handle("checkpoints", ({ path }) => Effect.flatMap(queries.checkpoints(path.runId), found(path.runId)))
-      .handle("begin", ({ headers, path, payload }) =>
-        commands.begin(
-          {
-            runId: path.runId,
-            workflowName: payload.workflowName,
-            leaseOwner: headers["x-tidebase-worker"] ?? newLeaseOwner(),
-            leaseMs: payload.leaseMs ?? settings.runLeaseMs
-          },
-          payload.create === undefined ? undefined : {
-            input: payload.create.input ?? {},
-            metadata: payload.create.metadata ?? {},
-            recoveryWebhook: payload.create.recoveryWebhook ?? null,
-            channels: payload.create.channels ?? null,
-            budget: budgetOf(payload.create.budget),
-            deadlineMs: payload.create.deadlineMs ?? null
-          }
-        ).pipe(
-          Effect.map(({ created, leaseOwner, run, seq }) => ({ run: wireRunFromState(run), leaseOwner, seq, ...(created ? { created } : {}) })),
-          wireErrors
-        )
-      )
-      .handle("heartbeat", ({ path, payload }) =>
-        commands.heartbeat({
-          runId: path.runId,
-          fence: { leaseOwner: payload.leaseOwner, leaseEpoch: payload.leaseEpoch },
-          leaseMs: payload.leaseMs ?? settings.runLeaseMs
-        }).pipe(Effect.map((run) => ({ run: wireRunFromState(run) })), wireErrors)
-      )
-      .handle("release", ({ path, payload }) =>
-        commands.release({ runId: path.runId, fence: { leaseOwner: payload.leaseOwner, leaseEpoch: payload.leaseEpoch } }).pipe(
-          Effect.map(({ released, run }) => ({ run: wireRunFromState(run), released })),
-          wireErrors
-        )
-      )
-      .handle("complete", ({ path, payload }) =>
-        commands.complete({ runId: path.runId, result: payload.result ?? null, fence: fence(payload) }).pipe(
-          Effect.map((run) => ({ run: wireRunFromState(run) })),
-          wireErrors
-        )
-      )
-      .handle("fail", ({ path, payload }) =>
-        commands.fail({
-          runId: path.runId,
-          error: payload.error ?? null,
-          failureClass: payload.failureClass ?? null,
-          fence: fence(payload),
-          newRecoveryId: newRecoveryId(),
-          backoff: settings.queueBackoff
-        }).pipe(Effect.map((run) => ({ run: wireRunFromState(run), requeued: run.status === "queued" })), wireErrors)
-      )
+      .handle("begin", runHandlers.begin)
+      .handle("heartbeat", runHandlers.heartbeat)
+      .handle("release", runHandlers.release)
+      .handle("complete", runHandlers.complete)
+      .handle("fail", runHandlers.fail)
       .handle("recover", ({ path, payload }) =>
         commands.recover({ runId: path.runId, reason: payload.reason ?? null, newRecoveryId: newRecoveryId() }).pipe(
           Effect.map((recoveryAttempt) => ({ recoveryAttempt })),
