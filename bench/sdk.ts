@@ -110,7 +110,7 @@ export const sdkSection: Section = {
       return {
         figures,
         notes: [
-          `SDK: @tidebase/sdk over @tidebase/effect (HttpApiClient over undici); a new step is one run.step() in a live run`,
+          `SDK: @tidebase/sdk over @tidebase/effect (step and run requests over its direct undici transport, the rest through HttpApiClient); a new step is one run.step() in a live run`,
           cpuNote(steps1, "1 run"),
           cpuNote(steps20, "20 runs"),
           `SDK resume of a ${RESUME_STEPS}-step run: p50 ${resume.p50Ms.toFixed(1)} ms, p99 ${resume.p99Ms.toFixed(1)} ms ${verdict(resume.p50Ms, "≤", RESUME_TARGET_MS, " ms")}`

@@ -52,7 +52,7 @@ export class TidebaseClient extends Context.Tag("@tidebase/effect/TidebaseClient
    * Over `fetch` by default (Node 20+, browsers, edge runtimes), bounded by `requestTimeout`; any
    * `HttpClient` layer can replace it (its own timeouts then apply). Either way, requests that
    * fail to connect or meet a 502/503/504 are retried for `retryTransportFor`. A layer that also
-   * provides `DirectTransport` carries the per-step requests (see `DirectCalls.ts`).
+   * provides `DirectTransport` carries the requests every step and run makes (see `DirectCalls.ts`).
    */
   static readonly layer = (
     config: TidebaseConfig,

@@ -30,7 +30,7 @@ const directTransport = (dispatcher: Undici.Dispatcher): DirectTransport["Type"]
  * undici's keep-alive pool, with every request bounded by `requestTimeout`: no answer begun
  * (headers) or a body idle for that long fails the request. The Effect client asks undici for
  * no timeouts at all, so an interceptor sets them on each dispatch (no timer or fiber of our own).
- * The same pool carries the per-step requests directly (`DirectTransport`).
+ * The same pool carries the requests every step and run makes directly (`DirectTransport`).
  */
 export const undiciClient = ({ requestTimeout }: { readonly requestTimeout: Duration.Duration }): Layer.Layer<HttpClient.HttpClient | DirectTransport> => {
   const ms = Duration.toMillis(requestTimeout)

@@ -91,7 +91,7 @@ const errorStatus = (error: object) => HttpApiSchema.getStatusErrorAST(schemaOf(
 const encodeError = (error: object) => Schema.encodeSync(schemaOf(error))(error)
 
 /**
- * The checkpoint requests a worker makes for every step, served straight from node's request:
+ * The requests a worker makes for every step and every run, served straight from node's request:
  * the same endpoint schemas decode and encode, the same handlers decide and the same wire
  * errors answer as through the `HttpApi` router, without its per-request middleware, routing
  * and response machinery. Anything it does not recognise before reading the body (another
