@@ -52,7 +52,7 @@ const startScriptServer = (script: string, env: Record<string, string> = {}) =>
       stdio: ["ignore", "pipe", "inherit"]
     }))
     child.once("error", reject)
-    child.once("exit", (code) => reject(new Error(`echo server exited with ${code}`)))
+    child.once("exit", (code) => reject(new Error(`floor server exited with ${code}`)))
     child.stdout!.once("data", (port: Buffer) =>
       resolve({
         url: `http://127.0.0.1:${port.toString().trim()}`,

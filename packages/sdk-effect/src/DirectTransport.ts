@@ -7,11 +7,10 @@ export interface DirectAnswer {
 }
 
 /**
- * JSON requests without the generic `HttpClient` machinery, for the requests every step makes
- * and the checkpoints read of every resume. An `HttpClient` layer that also provides it (the
- * promise SDK's undici client does) lets `TidebaseClient` send steps/checkpoint, steps/begin,
- * steps/:id/complete and GET /runs/:id/checkpoints through it; an answer it cannot take as the
- * endpoint's goes through the api client instead (see `DirectCalls.ts`).
+ * JSON requests without the generic `HttpClient` machinery, for the requests every step and run
+ * makes and the checkpoints read of every resume. An `HttpClient` layer that also provides it
+ * (the promise SDK's undici client does) lets `TidebaseClient` send them through it; an answer
+ * it cannot take as the endpoint's goes through the api client instead (see `DirectCalls.ts`).
  */
 export class DirectTransport extends Context.Tag("@tidebase/effect/DirectTransport")<DirectTransport, {
   /** Rejects when no answer came (refused, reset, timed out). `origin` is the server's (`http://host:port`), `path` absolute. */
