@@ -1,6 +1,7 @@
 import { availableParallelism } from "node:os"
 import { defaultMeasureOptions, startBenchEnvironment } from "./harness.js"
 import type { BenchEnvironment } from "./harness.js"
+import { appendFloorSection } from "./appendFloor.js"
 import { cancelStopSection } from "./cancelStop.js"
 import { crashResumeSection } from "./crashResume.js"
 import { gateWakeSection } from "./gateWake.js"
@@ -14,7 +15,7 @@ import type { Figure, Section } from "./section.js"
 import { transportSection } from "./transport.js"
 
 /** In order: later sections may compare against earlier figures (the raw rates come first). */
-const allSections: ReadonlyArray<Section> = [rawSection, transportSection, httpSection, sdkSection, longRunSection, crashResumeSection, gateWakeSection, cancelStopSection, queueSection]
+const allSections: ReadonlyArray<Section> = [rawSection, transportSection, appendFloorSection, httpSection, sdkSection, longRunSection, crashResumeSection, gateWakeSection, cancelStopSection, queueSection]
 
 /** `BENCH_ONLY=sdk,http` runs the sections whose names contain one of the words, after the raw rates they compare to. */
 const selected = (only: string | undefined) => {

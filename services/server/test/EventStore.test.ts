@@ -103,5 +103,5 @@ it("only the listed race constraints and deadlocks count as a lost race", () => 
   expect(isLostRace(error("40P01"))).toBe(true)
   expect(isLostRace(error("23505", "some_other_key"))).toBe(false)
   expect(isLostRace(error("23505"))).toBe(false)
-  expect(isLostRace(error("23503", "events_stream_fk"))).toBe(false)
+  expect(isLostRace(error("23503", "some_foreign_key"))).toBe(false)
 })
