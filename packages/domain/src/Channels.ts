@@ -3,7 +3,7 @@ import { requireRun } from "./Decide.js"
 import { DeliveryNotFound } from "./Errors.js"
 import { DeliveryDelivered, DeliveryFailed, DeliveryQueued, toStored } from "./Events.js"
 import type { RunEvent } from "./Events.js"
-import { isDelivered } from "./Recovery.js"
+import { tryOutcome } from "./Recovery.js"
 import type { RecordRecoveryTry } from "./Recovery.js"
 import type { ChannelDelivery } from "./Records.js"
 import type { RunAggregate } from "./Run.js"
@@ -102,19 +102,10 @@ export const decideDeliveryTry = (state: RunAggregate, cmd: RecordDeliveryTry) =
     const delivery = state.deliveries.get(cmd.deliveryId)
     if (delivery === undefined) return Either.left(new DeliveryNotFound({ runId: cmd.runId, deliveryId: cmd.deliveryId }))
     if (delivery.status !== "pending") return Either.right([])
-    const tries = delivery.tries + 1
-    const at = new Date(cmd.now).toISOString()
+    const outcome = tryOutcome(cmd, delivery.tries)
     return Either.right([
-      isDelivered(cmd.httpStatus)
-        ? new DeliveryDelivered({ deliveryId: delivery.id, httpStatus: cmd.httpStatus!, responseBody: cmd.responseBody, tries, at })
-        : new DeliveryFailed({
-          deliveryId: delivery.id,
-          httpStatus: cmd.httpStatus,
-          responseBody: cmd.responseBody,
-          error: cmd.error,
-          tries,
-          nextAttemptAt: cmd.retryAt === null ? null : new Date(cmd.retryAt).toISOString(),
-          at
-        })
+      outcome.delivered
+        ? new DeliveryDelivered({ deliveryId: delivery.id, ...outcome.fields })
+        : new DeliveryFailed({ deliveryId: delivery.id, ...outcome.fields })
     ])
   })

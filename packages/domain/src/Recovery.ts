@@ -103,6 +103,16 @@ export interface RecordRecoveryTry {
 /** A 2xx answer delivers the call; anything else is a failed try, retried at `retryAt` unless it was the last. */
 export const isDelivered = (httpStatus: number | null) => httpStatus !== null && httpStatus >= 200 && httpStatus < 300
 
+/** One try of an outbound call as its event records it (recovery calls and channel deliveries alike): delivered on a 2xx, else failed. */
+export const tryOutcome = (cmd: Omit<RecordRecoveryTry, "runId" | "recoveryAttemptId">, triesBefore: number) => {
+  const tries = triesBefore + 1
+  const at = iso(cmd.now)
+  const { error, httpStatus, responseBody, retryAt } = cmd
+  return httpStatus !== null && isDelivered(httpStatus)
+    ? { delivered: true as const, fields: { httpStatus, responseBody, tries, at } }
+    : { delivered: false as const, fields: { httpStatus, responseBody, error, tries, nextAttemptAt: retryAt === null ? null : iso(retryAt), at } }
+}
+
 /**
  * Records one try of a recovery call. A try on a call already delivered or given up on records
  * nothing (two dispatchers that raced on one call record it once).
@@ -112,20 +122,10 @@ export const decideRecoveryTry = (state: RunAggregate, cmd: RecordRecoveryTry) =
     const attempt: RecoveryAttempt | undefined = state.recoveries.get(cmd.recoveryAttemptId)
     if (attempt === undefined) return Either.left(new RecoveryNotFound({ runId: cmd.runId, recoveryAttemptId: cmd.recoveryAttemptId }))
     if (attempt.status !== "pending") return Either.right([])
-    const tries = attempt.tries + 1
-    const at = iso(cmd.now)
-    if (isDelivered(cmd.httpStatus)) {
-      return Either.right([new RecoveryDelivered({ recoveryAttemptId: attempt.id, httpStatus: cmd.httpStatus!, responseBody: cmd.responseBody, tries, at })])
-    }
+    const outcome = tryOutcome(cmd, attempt.tries)
     return Either.right([
-      new RecoveryFailed({
-        recoveryAttemptId: attempt.id,
-        httpStatus: cmd.httpStatus,
-        responseBody: cmd.responseBody,
-        error: cmd.error,
-        tries,
-        nextAttemptAt: cmd.retryAt === null ? null : iso(cmd.retryAt),
-        at
-      })
+      outcome.delivered
+        ? new RecoveryDelivered({ recoveryAttemptId: attempt.id, ...outcome.fields })
+        : new RecoveryFailed({ recoveryAttemptId: attempt.id, ...outcome.fields })
     ])
   })
