@@ -1,7 +1,8 @@
 import type { RunEvent } from "./Events.js"
 import type { StateVersion, Usage } from "./Records.js"
 import type { RunAggregate } from "./Run.js"
-import { emptyAggregate, evolve } from "./Run.js"
+import { evolve } from "./Evolve.js"
+import { emptyAggregate } from "./Run.js"
 
 /** A run's history as of one event: the aggregate folded by `evolve`, with the ledgers the aggregate keeps only heads of. */
 export interface RunReplay {

@@ -1,5 +1,6 @@
 import { Either } from "effect"
-import { findStep, MANUAL_FAIL } from "./Decide.js"
+import { MANUAL_FAIL } from "./Decide.js"
+import { findStep } from "./DecideStep.js"
 import { RunAlreadyCompleted, RunCancelled, RunNotFound, StepNotFound, StepNotResolvable } from "./Errors.js"
 import { RunFailed, StepResolved } from "./Events.js"
 import type { RunEvent, StepResolution } from "./Events.js"
