@@ -101,14 +101,14 @@ export interface RecordRecoveryTry {
 }
 
 /** A 2xx answer delivers the call; anything else is a failed try, retried at `retryAt` unless it was the last. */
-export const isDelivered = (httpStatus: number | null) => httpStatus !== null && httpStatus >= 200 && httpStatus < 300
+export const isDelivered = (httpStatus: number | null): httpStatus is number => httpStatus !== null && httpStatus >= 200 && httpStatus < 300
 
 /** One try of an outbound call as its event records it (recovery calls and channel deliveries alike): delivered on a 2xx, else failed. */
 export const tryOutcome = (cmd: Omit<RecordRecoveryTry, "runId" | "recoveryAttemptId">, triesBefore: number) => {
   const tries = triesBefore + 1
   const at = iso(cmd.now)
   const { error, httpStatus, responseBody, retryAt } = cmd
-  return httpStatus !== null && isDelivered(httpStatus)
+  return isDelivered(httpStatus)
     ? { delivered: true as const, fields: { httpStatus, responseBody, tries, at } }
     : { delivered: false as const, fields: { httpStatus, responseBody, error, tries, nextAttemptAt: retryAt === null ? null : iso(retryAt), at } }
 }
