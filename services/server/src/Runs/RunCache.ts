@@ -20,7 +20,8 @@ const MAX_STEPS = 50_000
 /**
  * Runs this process wrote last, so a step command on them skips the read. Never trusted
  * blindly: the expected-version append refuses a decision made on a stale entry (another
- * replica wrote since), and the command then evicts it and reads afresh. Only what events
+ * replica wrote since), and the command then evicts it and reads afresh; a decision that
+ * appends nothing (a refusal, an existing step) is made again on a fresh read. Only what events
  * change is decided from it: a run lease's expiry (renewed by heartbeats, without an event)
  * is always read from the database. Commands see a one-step aggregate, so a fold never copies
  * a long run's steps.

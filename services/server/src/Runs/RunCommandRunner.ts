@@ -67,7 +67,14 @@ export class RunCommandRunner extends Effect.Service<RunCommandRunner>()("Tideba
         const cached = cacheable ? cache.view(runId, needs.step) : undefined
         const loaded = cached === undefined ? yield* loader.load(runId, needs) : undefined
         const state = cached ?? loaded?.aggregate
-        const decision = yield* decide(state, now)
+        const decided = decide(state, now)
+        // Only an append checks a cached view against the database (another replica may have written since):
+        // a refusal or an answer without events is given from a fresh read.
+        if (cached !== undefined && (Either.isLeft(decided) || decided.right.events.length === 0)) {
+          cacheable = false
+          return yield* attempt
+        }
+        const decision = yield* decided
         const before = state ?? Domain.emptyAggregate
         if (decision.events.length === 0) {
           if (loaded !== undefined) cache.remember(runId, before, before, loaded)
